@@ -1,0 +1,23 @@
+# Is attention an explanation, and can it be made a stable one?
+# Run: snakemake --cores all   (config: config.yaml, schema: workflow/schemas/config.schema.yaml)
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/figures.smk"
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True

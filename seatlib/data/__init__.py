@@ -1,0 +1,1 @@
+"""Datasets: download (or mirror), raw readers, tokenisation, vocabulary and prepared splits."""

@@ -1,0 +1,127 @@
+"""Tokenise, filter by length, build the vocabulary on train, encode, and describe the splits.
+
+Jain & Wallace's protocol: every text goes through :func:`seatlib.data.text.clean`; the
+vocabulary holds the train-split words whose document frequency is at least ``min_df``
+(ids 0-3 are PAD, UNK, SOS, EOS); a sequence is ``[SOS] tokens [EOS]`` with out-of-vocabulary
+words as UNK; the strict length filter ``min_len < n + 2 < max_len`` (n tokens plus SOS/EOS)
+applies to every split.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from seatlib.data.text import EOS, SOS, SPECIALS, UNK, clean
+
+SPLITS = ("train", "dev", "test")
+PAIR_SEPARATOR = "<sep>"  # joins the two texts of a sentence pair (RTE) for word-level models
+
+
+@dataclass
+class Prepared:
+    splits: dict[str, pd.DataFrame]  # each fits schema "split"
+    vocab: list[str]
+    stats: pd.DataFrame  # fits schema "dataset_stats"
+
+
+def tokenize_frame(df: pd.DataFrame) -> list[list[str]]:
+    """Cleaned tokens per row; a ``text_pair`` column is appended after ``<sep>``."""
+    tokens = [clean(t) for t in df["text"]]
+    if "text_pair" in df.columns:
+        tokens = [a + [PAIR_SEPARATOR] + clean(b) for a, b in zip(tokens, df["text_pair"])]
+    return tokens
+
+
+def build_vocab(token_lists: list[list[str]], min_df: int) -> list[str]:
+    """Specials, then words with document frequency >= min_df by (-df, word)."""
+    df = Counter(w for toks in token_lists for w in set(toks))
+    words = sorted((w for w, c in df.items() if c >= min_df and w not in SPECIALS),
+                   key=lambda w: (-df[w], w))
+    return list(SPECIALS) + words
+
+
+def encode(tokens: list[str], index: dict[str, int]) -> list[int]:
+    unk = index[UNK]
+    return [index[SOS]] + [index.get(w, unk) for w in tokens] + [index[EOS]]
+
+
+def length_keep(n_tokens: np.ndarray, min_len: int | None, max_len: int | None) -> np.ndarray:
+    """JW's strict filter on the sequence length with SOS/EOS: min_len < n + 2 < max_len."""
+    length = n_tokens + 2
+    keep = np.ones(len(length), dtype=bool)
+    if min_len is not None:
+        keep &= length > min_len
+    if max_len is not None:
+        keep &= length < max_len
+    return keep
+
+
+def prepare(raw: pd.DataFrame, dataset: str, min_df: int, min_len: int | None,
+            max_len: int | None, n_classes: int) -> Prepared:
+    """raw: columns example_id, text, label, split (and text_pair for pairs)."""
+    bad = sorted(set(raw["split"]) - set(SPLITS))
+    if bad:
+        raise ValueError(f"dataset {dataset!r}: split value(s) {bad}, expected {list(SPLITS)}")
+    tokens = tokenize_frame(raw)
+    n_tok = np.array([len(t) for t in tokens])
+    keep = length_keep(n_tok, min_len, max_len)
+    split_arr = raw["split"].to_numpy()
+    train_tokens = [t for t, k, s in zip(tokens, keep, split_arr) if k and s == "train"]
+    if not train_tokens:
+        raise ValueError(f"dataset {dataset!r}: no train examples left after the length filter")
+    vocab = build_vocab(train_tokens, min_df)
+    index = {w: i for i, w in enumerate(vocab)}
+
+    splits, rows = {}, []
+    for split in SPLITS:
+        sel = np.flatnonzero((split_arr == split) & keep)
+        toks = [tokens[i] for i in sel]
+        ids = [encode(t, index) for t in toks]
+        part = raw.iloc[sel]
+        splits[split] = pd.DataFrame({
+            "example_id": part["example_id"].astype(str).to_numpy(),
+            "text": part["text"].astype(str).to_numpy(),
+            "tokens": toks,
+            "token_ids": ids,
+            "label": part["label"].astype("int64").to_numpy(),
+        })
+        rows.append(_stats_row(dataset, split, toks, ids, splits[split]["label"].to_numpy(),
+                               int(((split_arr == split) & ~keep).sum()), n_classes, len(vocab)))
+    all_toks = [t for s in SPLITS for t in splits[s]["tokens"]]
+    all_ids = [t for s in SPLITS for t in splits[s]["token_ids"]]
+    all_labels = np.concatenate([splits[s]["label"].to_numpy() for s in SPLITS])
+    rows.append(_stats_row(dataset, "all", all_toks, all_ids, all_labels, int((~keep).sum()),
+                           n_classes, len(vocab)))
+    return Prepared(splits=splits, vocab=vocab, stats=pd.DataFrame(rows))
+
+
+def _stats_row(dataset, split, toks, ids, labels, dropped, n_classes, vocab_size) -> dict:
+    lengths = np.array([len(t) for t in toks]) if toks else np.zeros(0)
+    n_words = max(int(lengths.sum()), 1)
+    n_unk = sum(sum(1 for i in row[1:-1] if i == 1) for row in ids)
+    return {
+        "dataset": dataset,
+        "split": split,
+        "n_examples": len(toks),
+        "n_dropped_by_length": dropped,
+        "mean_tokens": float(lengths.mean()) if len(lengths) else 0.0,
+        "median_tokens": float(np.median(lengths)) if len(lengths) else 0.0,
+        "max_tokens": int(lengths.max()) if len(lengths) else 0,
+        "positive_fraction": float((labels == 1).mean()) if len(labels) else 0.0,
+        "n_classes": n_classes,
+        "vocab_size": vocab_size,
+        "unk_rate": n_unk / n_words,
+    }
+
+
+def read_vocab(path) -> list[str]:
+    with open(path, encoding="utf-8") as fh:
+        vocab = [line.rstrip("\n") for line in fh]
+    if tuple(vocab[: len(SPECIALS)]) != SPECIALS:
+        raise ValueError(f"{path}: the first lines must be {list(SPECIALS)}, found "
+                         f"{vocab[: len(SPECIALS)]}")
+    return vocab

@@ -1,0 +1,41 @@
+"""Classification metrics (no scikit-learn): accuracy, F1, macro F1, ROC-AUC."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import rankdata
+
+
+def f1_per_class(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
+    scores = np.zeros(n_classes)
+    for c in range(n_classes):
+        tp = np.sum((y_pred == c) & (y_true == c))
+        fp = np.sum((y_pred == c) & (y_true != c))
+        fn = np.sum((y_pred != c) & (y_true == c))
+        scores[c] = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
+    return scores
+
+
+def roc_auc(y_true: np.ndarray, score: np.ndarray) -> float:
+    """Binary ROC-AUC by the rank-sum (Mann-Whitney) identity, ties averaged; nan if one class."""
+    y_true = np.asarray(y_true)
+    n_pos = int((y_true == 1).sum())
+    n_neg = len(y_true) - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    ranks = rankdata(score)
+    return float((ranks[y_true == 1].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def classification_scores(y_true, probs: np.ndarray) -> dict[str, float]:
+    """probs (N, C) -> accuracy, positive-class F1 (C=2) or macro F1, macro F1, ROC-AUC."""
+    y_true = np.asarray(y_true)
+    n_classes = probs.shape[1]
+    y_pred = probs.argmax(1)
+    f1s = f1_per_class(y_true, y_pred, n_classes)
+    return {
+        "accuracy": float((y_pred == y_true).mean()) if len(y_true) else float("nan"),
+        "f1": float(f1s[1]) if n_classes == 2 else float(f1s.mean()),
+        "macro_f1": float(f1s.mean()),
+        "roc_auc": roc_auc(y_true, probs[:, 1]) if n_classes == 2 else float("nan"),
+    }

@@ -1,0 +1,135 @@
+"""The Snakemake workflow: lint, dry run, and a tiny real run end to end."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from seatlib.schema import read_table
+from tests.conftest import MIRROR, REPO
+
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+pytestmark = pytest.mark.workflow
+
+
+def snakemake(*args, cwd=REPO, timeout=900, check=True):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("SEAT_DATA_MIRROR", None)
+    proc = subprocess.run([*SNAKEMAKE, *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-4000:]}\n"
+                             f"{proc.stderr[-4000:]}")
+    return proc
+
+
+def test_lint_is_clean():
+    proc = snakemake("--lint", "--cores", "1")
+    assert "Congratulations" in proc.stdout + proc.stderr
+
+
+def test_dry_run_of_default_config_plans_the_whole_chain():
+    out = snakemake("-n", "--cores", "1", "--quiet", "rules").stdout
+    for rule in ("download_dataset", "prepare_dataset", "embed_vocabulary", "train_model",
+                 "predict", "fig_test_summary", "metrics_table", "dataset_table"):
+        assert rule in out, rule
+
+
+def test_bad_config_value_is_a_one_line_error(tmp_path):
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("train: {epochs: 0}\n")
+    proc = snakemake("-n", "--cores", "1", "--configfile", str(cfg), check=False)
+    assert proc.returncode != 0
+    assert "config.yaml: key train.epochs: 0 is less than the minimum of 1" in proc.stdout + proc.stderr
+
+
+def small_config(workdir: Path) -> dict:
+    """A few hundred SST sentences from the mirror, or a user CSV written here."""
+    cfg = {
+        "experiments": {"datasets": ["sst"], "encoders": ["bilstm"], "attentions": ["tanh"],
+                        "seeds": [1]},
+        "data": {"max_train_examples": 300, "max_eval_examples": 80},
+        "train": {"epochs": 2},
+        "threads": 1,
+        "device": "cpu",
+    }
+    if MIRROR.is_dir():
+        cfg["data"]["mirror"] = str(MIRROR)
+    else:
+        rows = ["text,sentiment"]
+        words = {"1": "good great fine", "0": "bad awful poor"}
+        for i in range(400):
+            lab = str(i % 2)
+            rows.append(f"this film is {words[lab].split()[i % 3]} number {i},{lab}")
+        (workdir / "sample.csv").write_text("\n".join(rows) + "\n")
+        cfg["experiments"]["datasets"] = ["sample"]
+        cfg["data"]["user_datasets"] = {"sample": {"path": str(workdir / "sample.csv"),
+                                                   "text_column": "text",
+                                                   "label_column": "sentiment"}}
+    return cfg
+
+
+def jobs_planned(workdir, cfgfile, *extra):
+    out = snakemake("-n", "--cores", "1", "--snakefile", str(REPO / "Snakefile"),
+                    "--directory", str(workdir), "--configfile", str(cfgfile), *extra).stdout
+    planned = set()
+    for line in out.splitlines():
+        if line.startswith("rule ") and line.rstrip().endswith(":"):
+            planned.add(line.split()[1].rstrip(":"))
+    return planned, out
+
+
+def test_tiny_end_to_end_run(tmp_path):
+    cfg = small_config(tmp_path)
+    name = cfg["experiments"]["datasets"][0]
+    cfgfile = tmp_path / "config.yaml"
+    cfgfile.write_text(yaml.safe_dump(cfg))
+    run = ["--cores", "2", "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path),
+           "--configfile", str(cfgfile)]
+    snakemake(*run)
+
+    res = tmp_path / "results"
+    for split in ("train", "dev", "test"):
+        df = read_table(res / "prepared" / name / f"{split}.parquet", "split")
+        assert len(df) > 0
+    stats = read_table(res / "prepared" / name / "stats.parquet", "dataset_stats")
+    assert set(stats["split"]) == {"train", "dev", "test", "all"}
+    model_dir = res / "models" / name / "bilstm-tanh" / "seed1"
+    epochs = read_table(model_dir / "epochs.parquet", "epoch_metrics")
+    assert list(epochs["epoch"]) == [0, 1] and epochs["selected"].sum() == 1
+    pred_dir = res / "predictions" / name / "bilstm-tanh" / "seed1"
+    pred = read_table(pred_dir / "test.parquet", "predictions")
+    n_test = len(read_table(res / "prepared" / name / "test.parquet", "split"))
+    assert len(pred) == n_test
+    for tokens, att in zip(pred["tokens"], pred["attention"]):
+        assert len(tokens) == len(att) and att[0] == 0 and att[-1] == 0
+        assert abs(float(sum(att)) - 1) < 1e-4
+    metrics = read_table(pred_dir / "test_metrics.parquet", "test_metrics")
+    assert 0 <= metrics["accuracy"].item() <= 1
+    fig = res / "figures" / name / "bilstm-tanh" / "seed1"
+    assert (fig / "test_summary.png").stat().st_size > 10_000
+    assert (fig / "test_summary.pdf").read_bytes().startswith(b"%PDF")
+    assert "| dataset |" in (res / "tables" / "test_metrics.md").read_text()
+    assert (res / "logs" / "train_model" / name / "bilstm-tanh" / "seed1.log").read_text() \
+        .count("epoch ") >= 2
+
+    # nothing left to do; a training knob re-runs only what depends on it
+    planned, out = jobs_planned(tmp_path, cfgfile)
+    assert planned == set(), out
+    cfg["train"]["lr"] = 0.002
+    cfgfile.write_text(yaml.safe_dump(cfg))
+    planned, out = jobs_planned(tmp_path, cfgfile)
+    assert planned == {"train_model", "predict", "fig_test_summary", "metrics_table", "all"}, out
+
+    # same config + seed = same bytes (weights and predictions), on CPU
+    weights = (model_dir / "model.safetensors").read_bytes()
+    preds = (pred_dir / "test.parquet").read_bytes()
+    cfg["train"]["lr"] = 0.001
+    cfgfile.write_text(yaml.safe_dump(cfg))
+    snakemake(*run, "--forcerun", "train_model")
+    assert (model_dir / "model.safetensors").read_bytes() == weights
+    assert (pred_dir / "test.parquet").read_bytes() == preds
