@@ -1,7 +1,7 @@
 """Rule train_model: train one attention classifier with JW's recipe, select on dev."""
 
-from seatlib.workflow_steps import train_from_files
 from seatlib.logs import setup_logging
+from seatlib.workflow_steps import train_from_files
 
 sm = snakemake  # noqa: F821
 setup_logging(sm.log[0])

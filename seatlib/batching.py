@@ -13,7 +13,7 @@ def pad_batch(token_ids: Sequence[Sequence[int]], device=None) -> tuple[torch.Te
                                                                         torch.Tensor]:
     """[[SOS, w.., EOS], ...] -> input_ids (B, L) int64 padded with 0, real_mask (B, L) bool
     True at the words (not SOS, EOS or PAD)."""
-    rows = [torch.as_tensor(t, dtype=torch.long) for t in token_ids]
+    rows = [torch.tensor(t, dtype=torch.long) for t in token_ids]  # copies read-only arrays
     lengths = torch.tensor([len(t) for t in rows])
     ids = pad_sequence(rows, batch_first=True, padding_value=0)
     pos = torch.arange(ids.shape[1])[None, :]

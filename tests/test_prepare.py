@@ -85,7 +85,8 @@ def test_schema_rejects_missing_columns_and_bad_types(tmp_path):
     assert not (tmp_path / "x.parquet").exists()
     assert list(tmp_path.iterdir()) == []  # no partial or temporary file left
     typed = p.splits["train"].assign(label=["a", "b", "c"])
-    with pytest.raises(SchemaError, match="column 'label' of table 'split' is (large_)?string, expected int64"):
+    msg = "column 'label' of table 'split' is (large_)?string, expected int64"
+    with pytest.raises(SchemaError, match=msg):
         write_table(typed, tmp_path / "y.parquet", "split")
     write_table(p.splits["train"], tmp_path / "ok.parquet", "split")
     back = read_table(tmp_path / "ok.parquet", "split")

@@ -65,7 +65,7 @@ def test_checkpoint_round_trip(tmp_path):
     b = predict_split(loaded, dev, meta, "test", "cpu")
     assert cfg["seed"] == 3
     assert np.array_equal(np.stack(a["prob"]), np.stack(b["prob"]))
-    assert all(len(t) == len(w) for t, w in zip(a["tokens"], a["attention"]))
+    assert all(len(t) == len(w) for t, w in zip(a["tokens"], a["attention"], strict=True))
     assert np.allclose([w.sum() for w in a["attention"]], 1, atol=1e-5)
 
 

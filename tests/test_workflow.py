@@ -44,7 +44,8 @@ def test_bad_config_value_is_a_one_line_error(tmp_path):
     cfg.write_text("train: {epochs: 0}\n")
     proc = snakemake("-n", "--cores", "1", "--configfile", str(cfg), check=False)
     assert proc.returncode != 0
-    assert "config.yaml: key train.epochs: 0 is less than the minimum of 1" in proc.stdout + proc.stderr
+    msg = "config.yaml: key train.epochs: 0 is less than the minimum of 1"
+    assert msg in proc.stdout + proc.stderr
 
 
 def small_config(workdir: Path) -> dict:
@@ -105,7 +106,7 @@ def test_tiny_end_to_end_run(tmp_path):
     pred = read_table(pred_dir / "test.parquet", "predictions")
     n_test = len(read_table(res / "prepared" / name / "test.parquet", "split"))
     assert len(pred) == n_test
-    for tokens, att in zip(pred["tokens"], pred["attention"]):
+    for tokens, att in zip(pred["tokens"], pred["attention"], strict=True):
         assert len(tokens) == len(att) and att[0] == 0 and att[-1] == 0
         assert abs(float(sum(att)) - 1) < 1e-4
     metrics = read_table(pred_dir / "test_metrics.parquet", "test_metrics")

@@ -32,7 +32,8 @@ def tokenize_frame(df: pd.DataFrame) -> list[list[str]]:
     """Cleaned tokens per row; a ``text_pair`` column is appended after ``<sep>``."""
     tokens = [clean(t) for t in df["text"]]
     if "text_pair" in df.columns:
-        tokens = [a + [PAIR_SEPARATOR] + clean(b) for a, b in zip(tokens, df["text_pair"])]
+        pairs = zip(tokens, df["text_pair"], strict=True)
+        tokens = [a + [PAIR_SEPARATOR] + clean(b) for a, b in pairs]
     return tokens
 
 
@@ -70,7 +71,8 @@ def prepare(raw: pd.DataFrame, dataset: str, min_df: int, min_len: int | None,
     n_tok = np.array([len(t) for t in tokens])
     keep = length_keep(n_tok, min_len, max_len)
     split_arr = raw["split"].to_numpy()
-    train_tokens = [t for t, k, s in zip(tokens, keep, split_arr) if k and s == "train"]
+    rows = zip(tokens, keep, split_arr, strict=True)
+    train_tokens = [t for t, k, s in rows if k and s == "train"]
     if not train_tokens:
         raise ValueError(f"dataset {dataset!r}: no train examples left after the length filter")
     vocab = build_vocab(train_tokens, min_df)
