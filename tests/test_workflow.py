@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -74,9 +75,15 @@ def small_config(workdir: Path) -> dict:
     return cfg
 
 
-def jobs_planned(workdir, cfgfile, *extra):
-    out = snakemake("-n", "--cores", "1", "--snakefile", str(REPO / "Snakefile"),
-                    "--directory", str(workdir), "--configfile", str(cfgfile), *extra).stdout
+def foundation_targets(name: str) -> list[str]:
+    """The foundation's outputs (the JW, WP and SEAT studies have their own tests)."""
+    return ["results/tables/dataset_stats.md", "results/tables/test_metrics.md",
+            f"results/figures/{name}/bilstm-tanh/seed1/test_summary.png"]
+
+
+def jobs_planned(workdir, cfgfile, targets):
+    out = snakemake(*targets, "-n", "--cores", "1", "--snakefile", str(REPO / "Snakefile"),
+                    "--directory", str(workdir), "--configfile", str(cfgfile)).stdout
     planned = set()
     for line in out.splitlines():
         if line.startswith("rule ") and line.rstrip().endswith(":"):
@@ -89,8 +96,9 @@ def test_tiny_end_to_end_run(tmp_path):
     name = cfg["experiments"]["datasets"][0]
     cfgfile = tmp_path / "config.yaml"
     cfgfile.write_text(yaml.safe_dump(cfg))
-    run = ["--cores", "2", "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path),
-           "--configfile", str(cfgfile)]
+    targets = foundation_targets(name)
+    run = [*targets, "--cores", "2", "--snakefile", str(REPO / "Snakefile"), "--directory",
+           str(tmp_path), "--configfile", str(cfgfile)]
     snakemake(*run)
 
     res = tmp_path / "results"
@@ -119,12 +127,12 @@ def test_tiny_end_to_end_run(tmp_path):
         .count("epoch ") >= 2
 
     # nothing left to do; a training knob re-runs only what depends on it
-    planned, out = jobs_planned(tmp_path, cfgfile)
+    planned, out = jobs_planned(tmp_path, cfgfile, targets)
     assert planned == set(), out
     cfg["train"]["lr"] = 0.002
     cfgfile.write_text(yaml.safe_dump(cfg))
-    planned, out = jobs_planned(tmp_path, cfgfile)
-    assert planned == {"train_model", "predict", "fig_test_summary", "metrics_table", "all"}, out
+    planned, out = jobs_planned(tmp_path, cfgfile, targets)
+    assert planned == {"train_model", "predict", "fig_test_summary", "metrics_table"}, out
 
     # same config + seed = same bytes (weights and predictions), on CPU
     weights = (model_dir / "model.safetensors").read_bytes()
@@ -134,3 +142,43 @@ def test_tiny_end_to_end_run(tmp_path):
     snakemake(*run, "--forcerun", "train_model")
     assert (model_dir / "model.safetensors").read_bytes() == weights
     assert (pred_dir / "test.parquet").read_bytes() == preds
+
+
+def test_tiny_jain_wallace_study(tmp_path):
+    """JW's study through the workflow on a tiny config: Table 2, permutation, adversary and
+    every per-model figure from Parquet."""
+    cfg = small_config(tmp_path)
+    name = cfg["experiments"]["datasets"][0]
+    cfg["experiments"]["encoders"] = ["bilstm", "average"]
+    cfg["jw"] = {
+        "importance": {"methods": ["gradient", "loo", "integrated_gradients"], "n_steps": 8},
+        "permutation": {"n_permutations": 10},
+        "adversary": {"steps": 20},
+    }
+    cfgfile = tmp_path / "config.yaml"
+    cfgfile.write_text(yaml.safe_dump(cfg))
+    figs = ["tau_hist", "tau_density", "permutation", "adversary", "adversary_example"]
+    targets = ["results/tables/jw_table2.md", "results/figures/jw/tau_bars.png"] + [
+        f"results/figures/jw/{name}/{enc}-tanh/seed1/{fig}.png"
+        for enc in ("bilstm", "average") for fig in figs
+    ]
+    snakemake(*targets, "--cores", "2", "--snakefile", str(REPO / "Snakefile"), "--directory",
+              str(tmp_path), "--configfile", str(cfgfile))
+    res = tmp_path / "results"
+    summary = read_table(res / "tables" / "jw_table2.parquet", "agreement_summary")
+    pairs = set(zip(summary["method_a"], summary["method_b"], strict=True))
+    assert ("attention", "gradient") in pairs and ("gradient", "loo") in pairs
+    assert set(summary["model"]) == {"bilstm-tanh", "average-tanh"}
+    assert summary["mean_tau"].between(-1, 1).all() and summary["sig_frac"].between(0, 1).all()
+    n_test = len(read_table(res / "prepared" / name / "test.parquet", "split"))
+    jw = res / "jw" / name / "bilstm-tanh" / "seed1"
+    imp = read_table(jw / "importance" / "loo.parquet", "importance")
+    assert imp["example_id"].nunique() == n_test
+    perm = read_table(jw / "permutation.parquet", "permutation")
+    adv = read_table(jw / "adversary.parquet", "adversary")
+    assert len(perm) == len(adv) == n_test
+    assert (perm["median_tvd"] >= 0).all()
+    assert adv["emax_jsd"].between(0, np.log(2) + 1e-6).all()
+    assert (adv["emax_tvd"] <= 0.05 + 1e-6).all()
+    for target in targets:
+        assert (tmp_path / target).stat().st_size > 1000, target

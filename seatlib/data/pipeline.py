@@ -53,3 +53,11 @@ def prepare_dataset(dataset: str, raw_dir: Path | None, user_datasets: dict,
     frame, opts = load_raw(dataset, raw_dir, user_datasets)
     frame = subsample(frame, max_train, max_eval)
     return prepare(frame, dataset, **opts)
+
+
+def sample_rows(frame: pd.DataFrame, max_rows: int | None, seed: int = 0) -> pd.DataFrame:
+    """A seeded subset of at most max_rows rows, in the original order (all rows for None)."""
+    if max_rows is None or len(frame) <= max_rows:
+        return frame
+    keep = np.sort(np.random.default_rng(seed).choice(len(frame), size=max_rows, replace=False))
+    return frame.iloc[keep].reset_index(drop=True)

@@ -1,0 +1,265 @@
+"""DeepLIFT (Shrikumar et al. 2017; captum's ``DeepLift``, Rescale rule) on the real tokens.
+
+captum replaces the gradient of each ``nn.Tanh``/``nn.ReLU``/``nn.Sigmoid`` *module* by the secant
+slope between the input and the reference, which makes the attributions sum exactly to
+p(x) - p(reference) ("completeness") when every non-linearity is such a module. Our models have
+three more: the attention softmax and its product with the hidden states (functions, not modules),
+the class probabilities, and the gates of ``nn.LSTM``/``nn.RNN``, which run inside one fused kernel
+captum cannot see (it would fall back to plain gradients there). ``DeepLiftModel`` re-expresses
+those with exact secant rules, so completeness holds for every encoder:
+
+- elementwise ``sigmoid``/``tanh``: slope (f(x) - f(x')) / (x - x') (the Rescale rule);
+- products a*b: Delta(ab) = mean(a) Delta b + mean(b) Delta a (exact for a bilinear map);
+- (masked) softmax, as exp -> sum -> reciprocal -> product, each with its exact secant.
+
+The LSTM/RNN is unrolled over time with the module's own weights (a loop over time steps, which
+a recurrence needs; batched over instances), and tested to reproduce ``nn.LSTM``/``nn.RNN``.
+
+These rules read captum's layout: DeepLift runs the model once on ``cat([inputs, references])``,
+so the two halves of the batch are paired, and the backward passes compute slopes between them.
+The forward passes are plain and work on any batch (captum's own delta check runs them unpaired).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import torch
+from captum.attr import DeepLift
+from torch import nn
+
+from seatlib.importance.common import (
+    AttributionOptions,
+    single_reference,
+    token_scores,
+    true_embeddings,
+)
+from seatlib.models.attention import DotAttention, TanhAttention, UniformAttention, masked_softmax
+from seatlib.models.average import AverageEncoder
+from seatlib.models.bilstm import BiLSTMEncoder
+from seatlib.models.cnn import CNNEncoder
+from seatlib.models.rnn import RNNEncoder
+
+_HOOK_WARNING = "Setting forward, backward hooks and attributes on non-linear"
+
+
+def _halves(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    if x.shape[0] % 2:
+        raise RuntimeError("DeepLIFT secant rules need the paired [inputs; references] batch "
+                           f"that captum's DeepLift builds, got an odd batch of {x.shape[0]}")
+    return x.chunk(2)
+
+
+def _tol(x: torch.Tensor) -> float:
+    return torch.finfo(x.dtype).eps ** 0.5
+
+
+_FUNCS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh}
+_DERIVS = {"sigmoid": lambda v: torch.sigmoid(v) * (1 - torch.sigmoid(v)),
+           "tanh": lambda v: 1 - torch.tanh(v) ** 2}
+
+
+class _Elementwise(torch.autograd.Function):
+    """y = f(x); backward multiplies by the secant slope between the paired halves."""
+
+    @staticmethod
+    def forward(ctx, x, kind):
+        ctx.kind = kind
+        ctx.save_for_backward(x)
+        return _FUNCS[kind](x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        x1, x0 = _halves(x.double())  # slopes in float64: float32 secants lose digits
+        f = _FUNCS[ctx.kind]
+        dx = x1 - x0
+        slope = torch.where(dx.abs() > _tol(x1), (f(x1) - f(x0)) / dx,
+                            _DERIVS[ctx.kind]((x1 + x0) / 2)).to(grad.dtype)
+        return grad * torch.cat([slope, slope]), None
+
+
+class _Product(torch.autograd.Function):
+    """y = a * b (broadcasting); Delta y = mean(a) Delta b + mean(b) Delta a, exactly."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        a_mid = sum(_halves(a)) / 2
+        b_mid = sum(_halves(b)) / 2
+        a_mid, b_mid = torch.cat([a_mid, a_mid]), torch.cat([b_mid, b_mid])
+        return (grad * b_mid).sum_to_size(a.shape), (grad * a_mid).sum_to_size(b.shape)
+
+
+class _Softmax(torch.autograd.Function):
+    """alpha = softmax over ``mask`` (0 elsewhere), as ``masked_softmax``; backward: the exact
+    secant chain of u = exp(s - shift), Z = sum u, r = 1/Z, alpha = u * r, with one shift per
+    pair so both halves share a scale."""
+
+    @staticmethod
+    def forward(ctx, s, mask):
+        ctx.save_for_backward(s, mask)
+        return masked_softmax(s, mask)
+
+    @staticmethod
+    def backward(ctx, grad):
+        s, mask = ctx.saved_tensors
+        s = s.double()
+        (s1, s0), (m, _) = _halves(s), _halves(mask)
+        lowest = torch.finfo(s.dtype).min
+        shift = torch.maximum(s1.masked_fill(~m, lowest).amax(-1, keepdim=True),
+                              s0.masked_fill(~m, lowest).amax(-1, keepdim=True))
+        shift = torch.where(m.any(-1, keepdim=True), shift, torch.zeros_like(shift))
+        e1 = torch.where(m, s1 - shift, torch.zeros_like(s1))
+        e0 = torch.where(m, s0 - shift, torch.zeros_like(s0))
+        u1, u0 = torch.exp(e1) * m, torch.exp(e0) * m
+        z1, z0 = u1.sum(-1, keepdim=True), u0.sum(-1, keepdim=True)
+        r1 = torch.where(z1 > 0, 1 / z1.clamp_min(torch.finfo(s.dtype).tiny), 0.0)
+        r0 = torch.where(z0 > 0, 1 / z0.clamp_min(torch.finfo(s.dtype).tiny), 0.0)
+        slope_r = -r1 * r0  # (1/Z1 - 1/Z0) / (Z1 - Z0), exactly
+        ds = e1 - e0
+        slope_u = torch.where(ds.abs() > _tol(s), (u1 - u0) / torch.where(ds == 0, 1.0, ds),
+                              torch.exp((e1 + e0) / 2) * m)
+        u_mid, r_mid = (u1 + u0) / 2, (r1 + r0) / 2
+
+        def through(g):
+            g_u = g * r_mid + slope_r * (g * u_mid).sum(-1, keepdim=True)
+            return g_u * slope_u
+
+        g1, g0 = _halves(grad.double())
+        return torch.cat([through(g1), through(g0)]).to(grad.dtype), None
+
+
+def secant_sigmoid(x):
+    return _Elementwise.apply(x, "sigmoid")
+
+
+def secant_tanh(x):
+    return _Elementwise.apply(x, "tanh")
+
+
+def secant_product(a, b):
+    return _Product.apply(a, b)
+
+
+def secant_softmax(s, mask):
+    return _Softmax.apply(s, mask)
+
+
+def _reverse_index(lengths: torch.Tensor, length: int) -> torch.Tensor:
+    """(N, L) index reversing each sequence within its length (PAD stays in place)."""
+    t = torch.arange(length, device=lengths.device)[None, :]
+    return torch.where(t < lengths[:, None], lengths[:, None] - 1 - t, t)
+
+
+def _unrolled(x, lengths, w_ih, w_hh, b_ih, b_hh, cell: str, reverse: bool):
+    """One direction of an LSTM ('lstm') or tanh RNN ('rnn') with secant rules -> (N, L, H)."""
+    n, length, _ = x.shape
+    idx = _reverse_index(lengths, length) if reverse else None
+    if reverse:
+        x = x.gather(1, idx[..., None].expand_as(x))
+    xp = x @ w_ih.T + b_ih + b_hh
+    hidden = w_hh.shape[1]
+    h = x.new_zeros(n, hidden)
+    c = x.new_zeros(n, hidden)
+    outs = []
+    for t in range(length):  # the recurrence itself; every step is batched over instances
+        pre = xp[:, t] + h @ w_hh.T
+        if cell == "rnn":
+            h = secant_tanh(pre)
+        else:
+            i, f, g, o = pre.chunk(4, dim=1)
+            c = secant_product(secant_sigmoid(f), c) + secant_product(secant_sigmoid(i),
+                                                                       secant_tanh(g))
+            h = secant_product(secant_sigmoid(o), secant_tanh(c))
+        outs.append(h)
+    out = torch.stack(outs, 1)
+    if reverse:
+        out = out.gather(1, idx[..., None].expand_as(out))
+    present = torch.arange(length, device=x.device)[None, :] < lengths[:, None]
+    return out * present.unsqueeze(-1)
+
+
+def _recurrent(module: nn.RNNBase, emb, lengths, cell: str):
+    if module.num_layers != 1 or not module.batch_first or not module.bias:
+        raise ValueError("deeplift: only one-layer, batch_first recurrent encoders with biases "
+                         "are unrolled")
+    dirs = [""]
+    if module.bidirectional:
+        dirs.append("_reverse")
+    outs = [
+        _unrolled(emb, lengths, getattr(module, f"weight_ih_l0{d}"),
+                  getattr(module, f"weight_hh_l0{d}"), getattr(module, f"bias_ih_l0{d}"),
+                  getattr(module, f"bias_hh_l0{d}"), cell, reverse=bool(d))
+        for d in dirs
+    ]
+    return torch.cat(outs, -1)
+
+
+def encode(model, emb, input_ids):
+    """Encoder states (N, L, H) with DeepLIFT-ready non-linearities."""
+    enc = model.encoder
+    lengths = (input_ids != 0).sum(-1)
+    if isinstance(enc, (AverageEncoder, CNNEncoder)):
+        return enc(emb, lengths)  # nn.Tanh / nn.ReLU modules: captum's Rescale hooks
+    if isinstance(enc, BiLSTMEncoder):
+        return _recurrent(enc.lstm, emb, lengths, "lstm")
+    if isinstance(enc, RNNEncoder):
+        if enc.rnn.nonlinearity != "tanh":
+            raise ValueError("deeplift: only tanh RNN encoders are unrolled")
+        return _recurrent(enc.rnn, emb, lengths, "rnn")
+    raise ValueError(f"deeplift: encoder {type(enc).__name__} has no DeepLIFT rules; expected "
+                     "AverageEncoder, CNNEncoder, BiLSTMEncoder or RNNEncoder")
+
+
+def pool(attention: nn.Module, hidden, real_mask):
+    """Attention-weighted context (N, H) with exact secant rules for softmax and product."""
+    if isinstance(attention, UniformAttention):
+        weights = attention(hidden, real_mask)  # constant: the pooling is linear
+        return torch.einsum("bl,blh->bh", weights, hidden)
+    if isinstance(attention, TanhAttention):
+        scores = attention.v(attention.tanh(attention.proj(hidden))).squeeze(-1)
+    elif isinstance(attention, DotAttention):
+        scores = attention.query(hidden).squeeze(-1) * attention.scale
+    else:
+        raise ValueError(f"deeplift: attention {type(attention).__name__} has no DeepLIFT rules; "
+                         "expected TanhAttention, DotAttention or UniformAttention")
+    weights = secant_softmax(scores, real_mask)
+    return secant_product(weights.unsqueeze(-1), hidden).sum(1)
+
+
+class DeepLiftModel(nn.Module):
+    """Same inputs and outputs as ``ProbabilityModel``, built from DeepLIFT-exact pieces."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, emb, input_ids, real_mask, true_emb):
+        emb = torch.where(real_mask.unsqueeze(-1), emb, true_emb)
+        hidden = encode(self.model, emb, input_ids)
+        logits = self.model.decoder(pool(self.model.attention, hidden, real_mask))
+        if logits.shape[-1] == 1:  # sigmoid head: softmax([0, z]) = (1 - p, p)
+            logits = torch.cat([torch.zeros_like(logits), logits], -1)
+        return secant_softmax(logits, torch.ones_like(logits, dtype=torch.bool))
+
+
+def run_deeplift(explainer_cls, model, emb, baselines, input_ids, real_mask, target):
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_HOOK_WARNING)
+        return explainer_cls(DeepLiftModel(model)).attribute(
+            emb.clone().requires_grad_(True), baselines=baselines, target=target,
+            additional_forward_args=(input_ids, real_mask, emb), return_convergence_delta=True)
+
+
+def attribute(model, input_ids, real_mask, target, opts: AttributionOptions):
+    """-> (scores (B, L), convergence delta (B,))."""
+    emb = true_embeddings(model, input_ids)
+    ref = single_reference(model, input_ids, real_mask, emb, opts)
+    attr, delta = run_deeplift(DeepLift, model, emb, ref, input_ids, real_mask, target)
+    return token_scores(attr.detach(), real_mask), delta.detach()

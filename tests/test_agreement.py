@@ -1,0 +1,182 @@
+import logging
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from scipy.stats import kendalltau
+
+from seatlib.agreement import (
+    agreement_frame,
+    kendall_tau_b,
+    kendall_tau_b_ragged,
+    table2,
+)
+from seatlib.schema import read_table, write_table
+
+
+def scipy_rows(xs, ys):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scipy warns on too-small / constant input
+        res = [kendalltau(a, b) for a, b in zip(xs, ys, strict=True)]
+    return np.array([r.statistic for r in res]), np.array([r.pvalue for r in res])
+
+
+def random_rows(rng, count, max_len, ties):
+    xs, ys = [], []
+    for _ in range(count):
+        n = int(rng.integers(0, max_len))
+        if ties:
+            xs.append(rng.integers(0, 4, n).astype(float))
+            ys.append(rng.integers(0, 6, n).astype(float))
+        else:
+            x = rng.normal(size=n)
+            xs.append(x)
+            ys.append(x * rng.uniform(-1, 1) + rng.normal(size=n))
+    return xs, ys
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_matches_scipy_on_random_rows(ties):
+    rng = np.random.default_rng(7 + ties)
+    xs, ys = random_rows(rng, 400, 70, ties)  # n from 0 to 69: exact and asymptotic branches
+    tau, p = kendall_tau_b_ragged(xs, ys)
+    ref_tau, ref_p = scipy_rows(xs, ys)
+    np.testing.assert_allclose(tau, ref_tau, rtol=1e-6, equal_nan=True)
+    np.testing.assert_allclose(p, ref_p, rtol=1e-6, equal_nan=True)
+    assert np.isnan(tau).sum() >= 2  # n = 0 and 1 occur, and give NaN like scipy
+
+
+def test_scipy_edge_cases():
+    x40 = np.arange(40.0)
+    swapped = x40.copy()
+    swapped[[3, 4]] = swapped[[4, 3]]
+    two_swaps = swapped.copy()
+    two_swaps[[10, 11]] = two_swaps[[11, 10]]
+    rows = [
+        (np.array([]), np.array([])),  # empty
+        (np.array([1.0]), np.array([2.0])),  # n = 1
+        (np.array([1.0, 2.0]), np.array([3.0, 1.0])),  # n = 2, exact p = 1
+        (np.array([1.0, 1.0, 1.0]), np.array([1.0, 2.0, 3.0])),  # constant x
+        (np.array([1.0, 2.0, np.nan]), np.array([1.0, 2.0, 3.0])),  # NaN propagates
+        (x40, x40), (x40, -x40), (x40, swapped),  # n > 33, min(dis, tot-dis) <= 1: exact
+        (x40, two_swaps),  # n > 33, two discordant pairs: asymptotic
+        (np.arange(200.0), np.arange(200.0)),  # exact p underflows to 0 as in scipy
+        (np.arange(33.0), np.arange(33.0)[::-1]),  # exact at the n = 33 boundary
+        (np.array([1.0, 2, 2, 3, 3, 3]), np.array([1.0, 1, 2, 2, 3, 3])),  # ties: asymptotic
+        (np.array([-0.0, 0.0, 1.0]), np.array([1.0, 2.0, 3.0])),  # -0 ties with 0
+    ]
+    xs, ys = [r[0] for r in rows], [r[1] for r in rows]
+    tau, p = kendall_tau_b_ragged(xs, ys)
+    ref_tau, ref_p = scipy_rows(xs, ys)
+    np.testing.assert_allclose(tau, ref_tau, rtol=1e-10, equal_nan=True)
+    np.testing.assert_allclose(p, ref_p, rtol=1e-10, equal_nan=True)
+    undefined = [0, 1, 3, 4]
+    assert np.isnan(tau[undefined]).all() and np.isnan(p[undefined]).all()
+    assert (tau[2], p[2]) == (-1.0, 1.0) and p[9] == 0.0
+
+
+def test_chunking_and_padding_do_not_change_results():
+    rng = np.random.default_rng(3)
+    xs, ys = random_rows(rng, 60, 40, ties=True)
+    tau, p = kendall_tau_b_ragged(xs, ys)
+    # tiny budget: one row per chunk and a few rows of pairs per block
+    tau2, p2 = kendall_tau_b_ragged(xs, ys, max_elements=50)
+    np.testing.assert_array_equal(tau, tau2)
+    np.testing.assert_array_equal(p, p2)
+    # padded input with a scattered mask, as tensors
+    width = 50
+    x = torch.full((60, width), 9.0, dtype=torch.float64)
+    y = torch.full((60, width), -4.0, dtype=torch.float64)
+    mask = torch.zeros((60, width), dtype=torch.bool)
+    for i, (a, b) in enumerate(zip(xs, ys, strict=True)):
+        cols = torch.as_tensor(rng.choice(width, len(a), replace=False)).sort().values
+        x[i, cols], y[i, cols], mask[i, cols] = torch.as_tensor(a), torch.as_tensor(b), True
+    tau3, p3 = kendall_tau_b(x, y, mask)
+    np.testing.assert_allclose(tau3, tau, rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(p3, p, rtol=1e-12, equal_nan=True)
+
+
+def test_shape_errors():
+    with pytest.raises(ValueError, match=r"two \(B, L\) arrays of one shape"):
+        kendall_tau_b(np.zeros((2, 3)), np.zeros((2, 4)))
+    with pytest.raises(ValueError, match="mask has shape"):
+        kendall_tau_b(np.zeros((2, 3)), np.zeros((2, 3)), np.ones((3, 3), bool))
+
+
+def toy_predictions():
+    return pd.DataFrame({
+        "dataset": "toy", "model": "m", "seed": 1, "split": "test",
+        "example_id": ["a", "b", "c"],
+        "label": [0, 1, 1],
+        "pred": [0, 1, 0],
+        "attention": [np.array([0, .1, .2, .3, .4, 0]), np.array([0, .5, .3, .2, 0]),
+                      np.array([0, 1.0, 0])],
+    })
+
+
+def toy_importance(pred, values, method):
+    rows = []
+    for eid, att, vals in zip(pred["example_id"], pred["attention"], values, strict=True):
+        for t in range(len(att)):
+            rows.append({"example_id": eid, "token_index": t, "score": vals[t],
+                         "method": method})
+    return pd.DataFrame(rows).sample(frac=1.0, random_state=0)  # order must not matter
+
+
+def test_agreement_frame_uses_real_tokens_only(caplog):
+    pred = toy_predictions()
+    # huge values at SOS/EOS would change tau if they were included
+    grad = toy_importance(pred, [[99, 1, 2, 3, 4, -99], [99, 3, 1, 2, -99], [5, 1, 5]], "grad")
+    loo = toy_importance(pred, [[0, 4, 3, 2, 1, 0], [0, 1, 1, 2, 0], [0, 2, 0]], "loo")
+    with caplog.at_level(logging.WARNING, logger="seatlib.agreement"):
+        out = agreement_frame(pred, {"grad": grad, "loo": loo})
+    assert "dropped 3 undefined" in caplog.text  # example c has one real token
+    assert list(zip(out["method_a"], out["method_b"], strict=True)) == [
+        ("attention", "grad")] * 2 + [("attention", "loo")] * 2 + [("grad", "loo")] * 2
+    row = out[(out["example_id"] == "a") & (out["method_b"] == "grad")].iloc[0]
+    assert row["tau"] == pytest.approx(1.0) and row["n_tokens"] == 4
+    ref = kendalltau([.5, .3, .2], [3, 1, 2])
+    row = out[(out["example_id"] == "b") & (out["method_b"] == "grad")].iloc[0]
+    assert row["tau"] == pytest.approx(ref.statistic) and row["p_value"] == \
+        pytest.approx(ref.pvalue)
+    ref = kendalltau([3, 1, 2], [1, 1, 2])  # grad vs loo on b, with a tie
+    row = out[(out["example_id"] == "b") & (out["method_a"] == "grad")].iloc[0]
+    assert row["tau"] == pytest.approx(ref.statistic) and row["pred"] == 1
+    assert row["label"] == 1
+
+
+def test_agreement_frame_errors():
+    pred = toy_predictions()
+    good = toy_importance(pred, [[0] * 6, [0] * 5, [0] * 3], "grad")
+    with pytest.raises(ValueError, match="has 5 row\\(s\\) for example 'a', expected one per "
+                                         "token \\(6\\)"):
+        agreement_frame(pred, {"grad": good[~((good.example_id == "a") &
+                                              (good.token_index == 2))]})
+    extra = pd.concat([good, pd.DataFrame({"example_id": ["z"], "token_index": [0],
+                                           "score": [1.0]})])
+    with pytest.raises(ValueError, match="has example 'z' that is not in the predictions"):
+        agreement_frame(pred, {"grad": extra})
+
+
+def test_table2_on_a_hand_made_frame(tmp_path):
+    base = {"dataset": "toy", "model": "m", "seed": 1, "split": "test", "label": 0,
+            "method_a": "attention", "method_b": "grad", "n_tokens": 5}
+    taus = [0.2, 0.4, -0.3, 0.5, 0.1]
+    ps = [0.01, 0.20, 0.05, 0.5, 0.04]
+    preds = [0, 0, 1, 1, 1]
+    df = pd.DataFrame([{**base, "example_id": f"e{i}", "pred": c, "tau": t, "p_value": p}
+                       for i, (t, p, c) in enumerate(zip(taus, ps, preds, strict=True))])
+    out = table2(df)
+    assert out["group"].tolist() == ["0", "1", "overall"]
+    np.testing.assert_allclose(out["mean_tau"], [0.3, 0.1, 0.18])
+    np.testing.assert_allclose(out["std_tau"], [0.1, np.std([-0.3, 0.5, 0.1]),
+                                                np.std(taus)])
+    np.testing.assert_allclose(out["sig_frac"], [0.5, 2 / 3, 0.6])
+    assert out["n"].tolist() == [2, 3, 5]
+    write_table(df[["dataset", "model", "seed", "split", "example_id", "pred", "label",
+                    "method_a", "method_b", "tau", "p_value", "n_tokens"]],
+                tmp_path / "a.parquet", "agreement")
+    write_table(out, tmp_path / "s.parquet", "agreement_summary")
+    pd.testing.assert_frame_equal(read_table(tmp_path / "s.parquet", "agreement_summary"), out)
