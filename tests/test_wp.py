@@ -1,0 +1,324 @@
+"""Wiegreffe & Pinter's controls (seatlib.wp) on tiny models and hand-made frames."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from scipy.spatial.distance import jensenshannon
+
+from seatlib.schema import to_arrow
+from seatlib.train import TrainConfig
+from seatlib.wp.common import attention_kl, compare_to_base, divergences
+from seatlib.wp.consistent_adversary import (
+    AdversaryConfig,
+    base_targets,
+    consistent_loss,
+    train_consistent_adversary,
+)
+from seatlib.wp.guided import (
+    check_guides,
+    guided_predictions,
+    model_guides,
+    train_guided,
+    uniform_guides,
+)
+from seatlib.wp.seeds import max_attention_bin, seed_variance, seed_variance_summary
+from seatlib.wp.settings import PAPER_SEEDS, WPConfigError, lambda_tag, wp_settings
+from tests.conftest import tiny_batch, tiny_model
+
+# ---------------------------------------------------------------- KL with padding
+
+
+def test_attention_kl_masks_padding_before_any_log():
+    ids, real = tiny_batch()  # lengths 6, 4, 3: SOS/EOS/PAD are exact zeros in both
+    torch.manual_seed(0)
+    scores = torch.randn(real.shape, requires_grad=True)
+    att = torch.softmax(scores.masked_fill(~real, -1e9), -1) * real
+    ref = torch.softmax(torch.randn(real.shape).masked_fill(~real, -1e9), -1) * real
+    value = attention_kl(att, ref, real)
+    value.sum().backward()
+    assert torch.isfinite(value).all() and torch.isfinite(scores.grad).all()
+    # equals sum p ln(p/q) over the real tokens only
+    for b in range(3):
+        p, q = att[b][real[b]].detach(), ref[b][real[b]]
+        assert value[b].item() == pytest.approx(float((p * (p / q).log()).sum()), rel=1e-5)
+    # the unmasked form WP's code used gives NaN here (0 * log 0 at the padding)
+    naive = torch.nn.functional.kl_div(ref.log(), att.detach(), reduction="none")
+    assert torch.isnan(naive).any() or torch.isinf(naive).any()
+
+
+def test_consistent_loss_is_finite_with_zero_or_nan_padding_and_underflow():
+    ids, real = tiny_batch()
+    model = tiny_model()
+    out = model(ids, real)
+    target_p = torch.tensor([[0.2, 0.8], [0.9, 0.1], [0.5, 0.5]])
+    target_a = real.float() / real.sum(-1, keepdim=True)
+    target_a[~real] = float("nan")  # anything outside the words must be ignored
+    target_a[0, 1] = 0.0  # a real-token weight that underflowed: KL stays finite (floor)
+    loss, d_tvd, d_kl = consistent_loss(out.logits, out.attention, target_p, target_a, real, 0.5)
+    loss.sum().backward()
+    assert torch.isfinite(loss).all() and (d_kl >= 0).all()
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    assert grads and all(torch.isfinite(g).all() for g in grads)
+    p = torch.sigmoid(out.logits[:, 0]).detach()
+    assert torch.allclose(d_tvd.detach(), (p - target_p[:, 1]).abs(), atol=1e-6)
+    assert torch.allclose(loss.detach(), (d_tvd - 0.5 * d_kl).detach())
+
+
+# ---------------------------------------------------------------- toy data
+
+
+def toy_split(n=96, seed=0, vocab=30):
+    """Label 1 iff token 5 occurs; sequences of 3-7 words among ids 6..vocab-1."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        words = list(rng.integers(6, vocab, size=int(rng.integers(3, 8))))
+        label = i % 2
+        if label:
+            words[int(rng.integers(len(words)))] = 5
+        rows.append({"example_id": f"x{i}", "text": "", "tokens": [str(w) for w in words],
+                     "token_ids": [2, *map(int, words), 3], "label": label})
+    return pd.DataFrame(rows)
+
+
+CFG = TrainConfig(epochs=3, batch_size=16, lr=0.01, eval_batch_size=64)
+
+
+@pytest.fixture(scope="module")
+def toy():
+    train, dev = toy_split(96, 0), toy_split(48, 1)
+    base = tiny_model(seed=3)
+    # a quickly trained base model, so its attention is not the initial one
+    from seatlib.train import train_model
+
+    state, _, _ = train_model(base, train, dev, CFG, 0, "cpu")
+    base.load_state_dict(state)
+    base.eval()
+    targets = {k: base_targets(base, list(df["token_ids"]), "cpu") for k, df in
+               (("train", train), ("dev", dev))}
+    return train, dev, base, targets
+
+
+def adversary_kl(toy, lam, epochs=4, seed=1, **kw):
+    train, dev, _, targets = toy
+    model = tiny_model(seed=seed)
+    adv = AdversaryConfig(lam=lam, epochs=epochs, **kw)
+    state, frame, best = train_consistent_adversary(model, train, dev, targets["train"],
+                                                    targets["dev"], CFG, adv, seed, "cpu",
+                                                    {"dataset": "toy", "model": "adv",
+                                                     "seed": seed})
+    return state, frame, best
+
+
+def test_adversary_diverges_more_in_attention_as_lambda_grows(toy):
+    kl, tvd = [], []
+    for lam in (0.0, 0.1, 5.0):
+        _, frame, best = adversary_kl(toy, lam)
+        row = frame[frame["epoch"] == best].iloc[0]
+        kl.append(row["dev_kl"])
+        tvd.append(row["dev_tvd"])
+        assert np.isfinite(frame[["train_loss", "dev_kl", "dev_jsd"]].to_numpy()).all()
+    assert kl[0] < kl[1] < kl[2], kl
+    assert kl[2] > 5 * max(kl[0], 1e-3), kl
+    assert tvd[0] < 0.3  # lambda 0 is plain distillation of the base model's predictions
+
+
+def test_adversary_is_seeded_and_early_stopping_and_selection_work(toy):
+    s1, f1, _ = adversary_kl(toy, 0.01, epochs=2)
+    s2, f2, _ = adversary_kl(toy, 0.01, epochs=2)
+    assert all(torch.equal(s1[k], s2[k]) for k in s1)
+    assert f1["dev_kl"].tolist() == f2["dev_kl"].tolist()
+    _, frame, best = adversary_kl(toy, 0.01, epochs=6, selection="train_loss", patience=1)
+    assert frame["train_loss"].iloc[best] == frame["train_loss"].min()
+    assert frame["selected"].sum() == 1 and frame["selected"].iloc[best]
+    # stopped one epoch after the last improvement, or ran to the end
+    assert len(frame) == 6 or len(frame) == best + 2
+    to_arrow(frame, "wp_adversary_epochs")
+
+
+def test_adversary_config_rejects_unknown_selection_and_negative_lambda():
+    with pytest.raises(ValueError, match="selection 'dev_loss' is unknown"):
+        AdversaryConfig(lam=0.1, selection="dev_loss")
+    with pytest.raises(ValueError, match="lambda is -1"):
+        AdversaryConfig(lam=-1)
+
+
+# ---------------------------------------------------------------- guided diagnostic
+
+
+def test_guided_model_uses_the_guide_as_its_attention(toy):
+    train, dev, base, _ = toy
+    guides = {k: model_guides(base, list(df["token_ids"]), "cpu")
+              for k, df in (("train", train), ("dev", dev))}
+    model = tiny_model("average", "uniform", seed=4)
+    state, frame, best = train_guided(model, train, dev, guides["train"], guides["dev"], CFG,
+                                      0, "cpu", {"dataset": "toy", "model": "g", "seed": 0})
+    model.load_state_dict(state)
+    to_arrow(frame, "epoch_metrics")
+    pred = guided_predictions(model, dev, guides["dev"], {"dataset": "toy", "model": "g",
+                                                          "seed": 0}, "dev", "cpu")
+    to_arrow(pred, "predictions")
+    for used, guide in zip(pred["attention"], guides["dev"], strict=True):
+        np.testing.assert_allclose(used, guide, atol=1e-7)
+        assert not np.allclose(used[1:-1], used[1])  # the base guide is not uniform
+    # another guide gives other outputs: the guide really drives the prediction
+    other = guided_predictions(model, dev, uniform_guides(list(dev["token_ids"])),
+                               {"dataset": "toy", "model": "g", "seed": 0}, "dev", "cpu")
+    assert not np.allclose(np.stack(pred["prob"]), np.stack(other["prob"]))
+
+
+def test_uniform_guides_and_guide_checks():
+    ids = [[2, 7, 8, 9, 3], [2, 7, 3]]
+    g = uniform_guides(ids)
+    np.testing.assert_allclose(g[0], [0, 1 / 3, 1 / 3, 1 / 3, 0], rtol=1e-6)
+    np.testing.assert_allclose(g[1], [0, 1, 0])
+    check_guides(g, ids, "ok")
+    with pytest.raises(ValueError, match="train guides: guide row 1 has 4 weights, the example "
+                                         "has 3 positions"):
+        check_guides([g[0], np.array([0, 1.0, 0, 0])], ids, "train guides")
+    with pytest.raises(ValueError, match="dev: guide row 0 puts weight on SOS/EOS/PAD"):
+        check_guides([np.array([0.5, 0.5, 0, 0, 0]), g[1]], ids, "dev")
+    with pytest.raises(ValueError, match="dev: guide row 1 does not sum to 1"):
+        check_guides([g[0], np.array([0, 0.5, 0])], ids, "dev")
+
+
+# ---------------------------------------------------------------- seed variance
+
+
+def pred_frame(seed, rows):
+    """rows: (example_id, probs, attention over [SOS] w.. [EOS])."""
+    return pd.DataFrame({
+        "dataset": "hand", "model": "bilstm-tanh", "seed": seed, "split": "test",
+        "example_id": [r[0] for r in rows], "label": 0,
+        "pred": [int(np.argmax(r[1])) for r in rows],
+        "prob": [np.array(r[1], dtype=np.float32) for r in rows],
+        "tokens": [["<SOS>", *["w"] * (len(r[2]) - 2), "<EOS>"] for r in rows],
+        "attention": [np.array(r[2], dtype=np.float32) for r in rows],
+        "max_attention": [float(max(r[2])) for r in rows],
+    })
+
+
+BASE = pred_frame(1, [("a", [0.9, 0.1], [0, 0.8, 0.2, 0]),
+                      ("b", [0.3, 0.7], [0, 0.5, 0.25, 0.25, 0])])
+SEED2 = pred_frame(2, [("b", [0.4, 0.6], [0, 0.5, 0.25, 0.25, 0]),  # shuffled row order
+                       ("a", [0.7, 0.3], [0, 0.2, 0.8, 0])])
+SEED3 = pred_frame(3, [("a", [0.9, 0.1], [0, 1.0, 0.0, 0]),
+                       ("b", [0.0, 1.0], [0, 0.0, 0.0, 1.0, 0])])
+
+
+def js(p, q):
+    return jensenshannon(p, q) ** 2  # natural log: JSD in nats
+
+
+def test_seed_variance_on_hand_made_frames():
+    per = seed_variance(BASE, {2: SEED2, 3: SEED3})
+    to_arrow(per, "wp_seed_variance")
+    assert per["example_id"].tolist() == ["a", "b"]
+    ja = [js([0.8, 0.2], [0.2, 0.8]), js([0.8, 0.2], [1.0, 0.0])]
+    jb = [0.0, js([0.5, 0.25, 0.25], [0, 0, 1])]
+    np.testing.assert_allclose(per["median_jsd"], [np.median(ja), np.median(jb)], rtol=1e-5)
+    np.testing.assert_allclose(per["mean_tvd"], [(0.2 + 0.0) / 2, (0.1 + 0.3) / 2], rtol=1e-5)
+    assert per["max_attention"].tolist() == pytest.approx([0.8, 0.5])
+    assert per["pred"].tolist() == [0, 1] and (per["n_seeds"] == 2).all()
+    summary = seed_variance_summary(per)
+    to_arrow(summary, "wp_seed_variance_summary")
+    pooled = summary[(summary["pred_class"] == "all") & (summary["max_attention_bin"] == "all")]
+    assert pooled["n"].item() == 2
+    assert pooled["median_jsd"].item() == pytest.approx(per["median_jsd"].median())
+    cell = summary[(summary["pred_class"] == "0") & (summary["max_attention_bin"] == "[0.75, 1]")]
+    assert cell["n"].item() == 1
+
+
+def test_seed_variance_refuses_other_examples_or_tokenisation():
+    with pytest.raises(ValueError, match="seed 2: predictions cover different examples"):
+        seed_variance(BASE, {2: SEED2.iloc[:1]})
+    other = pred_frame(2, [("a", [0.5, 0.5], [0, 0.5, 0.5, 0, 0]),
+                           ("b", [0.5, 0.5], [0, 0.5, 0.25, 0.25, 0])])
+    with pytest.raises(ValueError, match="attention row 0 has length 5 in one model and 4"):
+        seed_variance(BASE, {2: other})
+    with pytest.raises(ValueError, match="at least one extra seed"):
+        seed_variance(BASE, {})
+
+
+def test_jsd_bounds_and_identity():
+    d = compare_to_base(BASE, BASE)
+    assert np.allclose(d[["jsd", "kl", "tvd"]].to_numpy(), 0)
+    d = divergences([np.array([0, 1.0, 0, 0])], [np.array([0, 0, 1.0, 0])],
+                    [[1.0, 0.0]], [[0.0, 1.0]])
+    assert d["jsd"][0] == pytest.approx(math.log(2)) and d["tvd"][0] == pytest.approx(1.0)
+    assert np.isfinite(d["kl"][0]) and d["kl"][0] > 20  # floored reference, not inf
+
+
+def test_max_attention_bins_follow_jw():
+    bins = max_attention_bin(np.array([0.1, 0.25, 0.5, 0.74, 0.75, 1.0]))
+    assert bins.tolist() == ["[0, 0.25)", "[0.25, 0.5)", "[0.5, 0.75)", "[0.5, 0.75)",
+                             "[0.75, 1]", "[0.75, 1]"]
+
+
+# ---------------------------------------------------------------- settings
+
+
+def wp_block(**over):
+    wp = {"enabled": True, "paper": False, "datasets": None,
+          "base": {"encoder": "bilstm", "attention": "tanh", "seed": 1},
+          "uniform_encoders": ["bilstm"], "seeds": [2, 3],
+          "adversary": {"lambdas": [0.001, 0.1], "epochs": 3, "patience": None,
+                        "selection": "dev_objective", "seed": None,
+                        "class_weight_quirk": False},
+          "guided": {"guides": ["uniform", "own", "base", "adversary"],
+                     "adversary_lambda": 0.001}}
+    for k, v in over.items():
+        wp[k] = v
+    return {"experiments": {"datasets": ["sst"]}, "wp": wp}
+
+
+def test_settings_paper_preset_and_checks():
+    wp = wp_settings(wp_block())
+    assert wp["datasets"] == ["sst"] and wp["base_model"] == "bilstm-tanh"
+    assert wp["lambda_tags"] == ["0.001", "0.1"] and wp["adversary_seed"] == 1
+    paper = wp_settings(wp_block(paper=True))
+    assert paper["seeds"] == list(PAPER_SEEDS) and paper["adversary"]["epochs"] == 80
+    assert paper["adversary"]["patience"] == 10
+    assert paper["adversary"]["selection"] == "train_loss"
+    assert lambda_tag(1e-5) == "1e-05" and lambda_tag(1.0) == "1"
+    with pytest.raises(WPConfigError, match="config.yaml: key wp.seeds contains the base seed 1"):
+        wp_settings(wp_block(seeds=[1, 2]))
+    bad = wp_block()
+    bad["wp"]["guided"]["adversary_lambda"] = 0.5
+    with pytest.raises(WPConfigError, match="wp.guided.adversary_lambda is 0.5, expected one of"):
+        wp_settings(bad)
+    with pytest.raises(WPConfigError, match="key wp.datasets has 'nope'"):
+        wp_settings(wp_block(datasets=["nope"]), known_datasets=["sst"])
+
+
+# ---------------------------------------------------------------- figures
+
+
+def test_figures_are_written(tmp_path):
+    from seatlib.figures.wp_seed_variance import plot_seed_variance
+    from seatlib.figures.wp_tradeoff import plot_tradeoff
+
+    rng = np.random.default_rng(0)
+    n = 200
+    per = pd.DataFrame({"dataset": "hand", "model": "bilstm-tanh", "base_seed": 1,
+                        "example_id": [str(i) for i in range(n)], "pred": rng.integers(0, 2, n),
+                        "max_attention": rng.uniform(0.05, 1, n), "n_seeds": 2,
+                        "median_jsd": rng.uniform(0, 0.6, n), "mean_tvd": rng.uniform(0, 1, n)})
+    per.loc[0, "max_attention"] = 0.9  # a bin may hold a single instance
+    plot_seed_variance(per, tmp_path / "s.pdf", tmp_path / "s.png")
+    trade = pd.DataFrame({
+        "dataset": "hand", "base_model": "bilstm-tanh", "base_seed": 1,
+        "kind": ["seed", "seed", "uniform", "adversary", "adversary"],
+        "label": ["seed 2", "seed 3", "uniform", "lambda 0.001", "lambda 0.1"],
+        "model": "m", "seed": 1, "n": 10, "mean_jsd": [0.1, 0.12, 0.3, 0.2, 0.6],
+        "median_jsd": 0.1, "mean_tvd": [0.05, 0.06, 0.1, 0.02, 0.2], "mean_kl": 0.1,
+        "f1": 0.8})
+    to_arrow(trade, "wp_tradeoff")
+    plot_tradeoff(trade, tmp_path / "t.pdf", tmp_path / "t.png")
+    for name in ("s", "t"):
+        assert (tmp_path / f"{name}.pdf").read_bytes().startswith(b"%PDF")
+        assert (tmp_path / f"{name}.png").stat().st_size > 10_000
+

@@ -1,0 +1,232 @@
+# Wiegreffe & Pinter 2019's controls (docs/wiegreffe_pinter.md). The uniform baseline and the
+# extra seeds are ordinary train_model/predict outputs; these rules compare and extend them.
+
+
+rule wp_uniform_table:
+    input:
+        unpack(wp_uniform_inputs),
+    output:
+        parquet="results/wp/{dataset}/uniform.parquet",
+        markdown=report(
+            "results/wp/{dataset}/uniform.md",
+            caption="../report/wp_uniform.rst",
+            category="Wiegreffe & Pinter",
+            subcategory="{dataset}",
+        ),
+    conda:
+        "../envs/seatlib.yaml"
+    log:
+        "results/logs/wp_uniform_table/{dataset}.log",
+    localrule: True
+    script:
+        "../../scripts/wp_uniform_table.py"
+
+
+rule wp_seed_variance:
+    input:
+        unpack(wp_seed_inputs),
+    output:
+        instances="results/wp/{dataset}/seed_variance.parquet",
+        summary="results/wp/{dataset}/seed_variance_summary.parquet",
+        markdown=report(
+            "results/wp/{dataset}/seed_variance.md",
+            caption="../report/wp_seed_variance_table.rst",
+            category="Wiegreffe & Pinter",
+            subcategory="{dataset}",
+        ),
+    params:
+        seeds=WP["seeds"],
+    conda:
+        "../envs/seatlib.yaml"
+    log:
+        "results/logs/wp_seed_variance/{dataset}.log",
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../../scripts/wp_seed_variance.py"
+
+
+rule wp_adversary:
+    input:
+        train="results/prepared/{dataset}/train.parquet",
+        dev="results/prepared/{dataset}/dev.parquet",
+        test="results/prepared/{dataset}/test.parquet",
+        embeddings=embedding_input,
+        base_weights=wp_base_file("model.safetensors"),
+        base_config=wp_base_file("config.json"),
+    output:
+        weights="results/wp/{dataset}/adversary/lambda{lam}/model.safetensors",
+        config="results/wp/{dataset}/adversary/lambda{lam}/config.json",
+        epochs="results/wp/{dataset}/adversary/lambda{lam}/epochs.parquet",
+        predictions="results/wp/{dataset}/adversary/lambda{lam}/test.parquet",
+    wildcard_constraints:
+        lam=r"[0-9.e+-]+",
+    params:
+        adversary=WP["adversary_train"],
+        seed=WP["adversary_seed"],
+        train=config["train"],
+        embedding=config["embedding"],
+        device=config["device"],
+    threads: config["threads"]
+    conda:
+        "../envs/seatlib.yaml"
+    log:
+        "results/logs/wp_adversary/{dataset}/lambda{lam}.log",
+    resources:
+        mem_mb=4000,
+        runtime=240,
+        gpu=1,
+    script:
+        "../../scripts/wp_adversary.py"
+
+
+rule wp_adversary_table:
+    input:
+        base=wp_base_predictions,
+        predictions=lambda w: wp_adversary_files(w.dataset, "test.parquet"),
+        configs=lambda w: wp_adversary_files(w.dataset, "config.json"),
+    output:
+        parquet="results/wp/{dataset}/adversary.parquet",
+        markdown=report(
+            "results/wp/{dataset}/adversary.md",
+            caption="../report/wp_adversary.rst",
+            category="Wiegreffe & Pinter",
+            subcategory="{dataset}",
+        ),
+    conda:
+        "../envs/seatlib.yaml"
+    log:
+        "results/logs/wp_adversary_table/{dataset}.log",
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../../scripts/wp_adversary_table.py"
+
+
+rule wp_guided:
+    input:
+        unpack(wp_guide_inputs),
+        train="results/prepared/{dataset}/train.parquet",
+        dev="results/prepared/{dataset}/dev.parquet",
+        test="results/prepared/{dataset}/test.parquet",
+        vocab="results/prepared/{dataset}/vocab.txt",
+        embeddings=embedding_input,
+    output:
+        weights="results/wp/{dataset}/guided/{guide}/model.safetensors",
+        config="results/wp/{dataset}/guided/{guide}/config.json",
+        epochs="results/wp/{dataset}/guided/{guide}/epochs.parquet",
+        predictions="results/wp/{dataset}/guided/{guide}/test.parquet",
+        metrics="results/wp/{dataset}/guided/{guide}/test_metrics.parquet",
+    wildcard_constraints:
+        guide=r"base|adversary-lambda[0-9.e+-]+",
+    params:
+        encoder="average",
+        seed=WP["base"]["seed"],
+        train=config["train"],
+        model=config["model"],
+        embedding=config["embedding"],
+        device=config["device"],
+    threads: config["threads"]
+    conda:
+        "../envs/seatlib.yaml"
+    log:
+        "results/logs/wp_guided/{dataset}/{guide}.log",
+    resources:
+        mem_mb=4000,
+        runtime=120,
+        gpu=1,
+    script:
+        "../../scripts/wp_guided.py"
+
+
+rule wp_guided_table:
+    input:
+        lambda w: [path.format(dataset=w.dataset) for _, _, path in wp_guides()],
+    output:
+        parquet="results/wp/{dataset}/guided.parquet",
+        markdown=report(
+            "results/wp/{dataset}/guided.md",
+            caption="../report/wp_guided.rst",
+            category="Wiegreffe & Pinter",
+            subcategory="{dataset}",
+        ),
+    params:
+        guides=[[guide, label] for guide, label, _ in wp_guides()],
+    conda:
+        "../envs/seatlib.yaml"
+    log:
+        "results/logs/wp_guided_table/{dataset}.log",
+    localrule: True
+    script:
+        "../../scripts/wp_guided_table.py"
+
+
+rule wp_tradeoff:
+    input:
+        unpack(wp_tradeoff_inputs),
+    output:
+        parquet="results/wp/{dataset}/tradeoff.parquet",
+        markdown=report(
+            "results/wp/{dataset}/tradeoff.md",
+            caption="../report/wp_tradeoff_table.rst",
+            category="Wiegreffe & Pinter",
+            subcategory="{dataset}",
+        ),
+    params:
+        seeds=WP["seeds"],
+        lambdas=[float(t) for t in WP["lambda_tags"]],
+    conda:
+        "../envs/seatlib.yaml"
+    log:
+        "results/logs/wp_tradeoff/{dataset}.log",
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../../scripts/wp_tradeoff.py"
+
+
+rule wp_fig_seed_variance:
+    input:
+        instances="results/wp/{dataset}/seed_variance.parquet",
+    output:
+        pdf="results/figures/{dataset}/wp/seed_variance.pdf",
+        png=report(
+            "results/figures/{dataset}/wp/seed_variance.png",
+            caption="../report/wp_seed_variance.rst",
+            category="Wiegreffe & Pinter",
+            subcategory="{dataset}",
+        ),
+    conda:
+        "../envs/seatlib.yaml"
+    log:
+        "results/logs/wp_fig_seed_variance/{dataset}.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../../scripts/wp_fig_seed_variance.py"
+
+
+rule wp_fig_tradeoff:
+    input:
+        tradeoff="results/wp/{dataset}/tradeoff.parquet",
+    output:
+        pdf="results/figures/{dataset}/wp/tradeoff.pdf",
+        png=report(
+            "results/figures/{dataset}/wp/tradeoff.png",
+            caption="../report/wp_tradeoff.rst",
+            category="Wiegreffe & Pinter",
+            subcategory="{dataset}",
+        ),
+    conda:
+        "../envs/seatlib.yaml"
+    log:
+        "results/logs/wp_fig_tradeoff/{dataset}.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../../scripts/wp_fig_tradeoff.py"
