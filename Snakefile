@@ -15,9 +15,16 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/jw.smk"
+include: "workflow/rules/jw_figures.smk"
+include: "workflow/rules/wp.smk"
+include: "workflow/rules/seat.smk"
 
 
 rule all:
     input:
         all_targets(),
+        jw_targets(),
+        wp_targets(),
+        seat_targets(),
     default_target: True

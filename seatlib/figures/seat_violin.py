@@ -1,0 +1,65 @@
+"""Attention JSD under embedding PGD, binned by the clean maximum attention weight (Jain &
+Wallace style), split by predicted class; one panel per method."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from seatlib.figures.common import MAX_ATTENTION_BINS, save_figure
+from seatlib.figures.seat_common import LABELS, ordered
+
+FLOOR = 1e-12  # JSD values are drawn on a log10 scale
+
+
+def binned(df: pd.DataFrame, radius: float) -> pd.DataFrame:
+    d = df[np.isclose(df["radius"], radius)].copy()
+    edges = np.asarray(MAX_ATTENTION_BINS)
+    d["bin"] = np.clip(np.searchsorted(edges, d["max_attention"], side="right") - 1, 0,
+                       len(edges) - 2)
+    d["log_jsd"] = np.log10(np.maximum(d["jsd"].to_numpy(), FLOOR))
+    return d
+
+
+def plot_violin(df: pd.DataFrame, radius: float, methods: list[str], pdf_path,
+                png_path) -> None:
+    d = binned(df, radius)
+    present = ordered(d["method"], methods)
+    ncol = min(4, max(len(present), 1))
+    nrow = max(math.ceil(len(present) / ncol), 1)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.6 * ncol, 3.2 * nrow), sharey=True,
+                             squeeze=False)
+    edges = MAX_ATTENTION_BINS
+    colors = {0: "tab:blue", 1: "tab:orange"}
+    for ax, m in zip(axes.flat, present, strict=False):
+        dm = d[d["method"] == m]
+        for cls, offset in ((0, -0.18), (1, 0.18)):
+            for b in range(len(edges) - 1):
+                vals = dm.loc[(dm["bin"] == b) & (dm["pred"] == cls), "log_jsd"].to_numpy()
+                pos = b + offset
+                if len(vals) >= 2 and np.ptp(vals) > 0:
+                    parts = ax.violinplot(vals, positions=[pos], widths=0.34,
+                                          showmedians=True)
+                    for body in parts["bodies"]:
+                        body.set_facecolor(colors[cls])
+                        body.set_alpha(0.6)
+                elif len(vals):
+                    ax.plot(np.full(len(vals), pos), vals, "o", color=colors[cls], ms=3)
+        ax.set_xticks(range(len(edges) - 1),
+                      [f"{lo:g}-{hi:g}" for lo, hi in zip(edges[:-1], edges[1:], strict=True)])
+        ax.set_title(f"{LABELS.get(m, m)} (n={len(dm)})")
+        ax.set_xlabel("max attention (clean)")
+        ax.grid(alpha=0.3, axis="y")
+    for ax in axes.flat[len(present):]:
+        ax.axis("off")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("log10 attention JSD")
+    handles = [plt.Line2D([], [], color=c, lw=6, alpha=0.6) for c in colors.values()]
+    fig.legend(handles, ["predicted 0", "predicted 1"], loc="upper right", fontsize=8)
+    title = (f"{d['dataset'].iat[0]} {d['encoder'].iat[0]}: " if len(d) else "")
+    fig.suptitle(f"{title}attention JSD under embedding PGD (radius {radius:g})")
+    fig.tight_layout()
+    save_figure(fig, pdf_path, png_path)
