@@ -12,6 +12,6 @@ frames = {m: read_table(p, "importance")
           for m, p in zip(sm.params.methods, sm.input.importance, strict=True)}
 # importance may cover a seeded subset of the split (jw.importance.max_examples)
 pred = pred[pred["example_id"].isin(next(iter(frames.values()))["example_id"])]
-agreement = agreement_frame(pred, frames)
+agreement = agreement_frame(pred, frames, scores=sm.params.scores)
 write_table(agreement, sm.output[0], "agreement")
 log.info("%d (example, pair) rows", len(agreement))

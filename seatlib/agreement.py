@@ -30,6 +30,10 @@ from scipy import special
 log = logging.getLogger("seatlib.agreement")
 
 EXACT_MAX_N = 33  # scipy: exact p-value for n <= 33 without ties
+# how signed attributions (IG, DeepLIFT, the SHAP methods) are ranked against attention:
+# "magnitude" ranks |score| (attention, gradient, LOO and saliency are magnitudes already),
+# "signed" ranks the raw score, so strong negative evidence ranks last
+SCORE_MODES = ("magnitude", "signed")
 SIGNIFICANCE = 0.05
 _META = ("dataset", "model", "seed", "split")
 
@@ -235,13 +239,18 @@ def _importance_matrix(frame: pd.DataFrame, method: str, ids: pd.Index,
     return out
 
 
-def agreement_frame(pred_df: pd.DataFrame, importance_frames: dict) -> pd.DataFrame:
+def agreement_frame(pred_df: pd.DataFrame, importance_frames: dict,
+                    scores: str = "magnitude") -> pd.DataFrame:
     """Per-instance Kendall tau-b over the real tokens (positions 1..L-2), table "agreement".
 
-    Pairs: attention vs each method, then every pair of methods (in the dict's order). Rows
+    Pairs: attention vs each method, then every pair of methods (in the dict's order).
+    ``scores`` (one of SCORE_MODES, stored in every row) says whether importance scores are
+    ranked by magnitude or with their sign. Rows
     whose tau is undefined (fewer than 2 real tokens, or constant scores) are dropped with a
     warning, as they cannot be stored (no nulls in tables) and carry no correlation.
     """
+    if scores not in SCORE_MODES:
+        raise ValueError(f"key jw.agreement.scores: {scores!r} is not one of {list(SCORE_MODES)}")
     missing = [c for c in (*_META, "example_id", "label", "pred", "attention")
                if c not in pred_df.columns]
     if missing:
@@ -255,23 +264,25 @@ def agreement_frame(pred_df: pd.DataFrame, importance_frames: dict) -> pd.DataFr
     width = int(lengths.max()) if len(lengths) else 0
     pos = np.arange(width)[None, :]
     real = (pos >= 1) & (pos < lengths[:, None] - 1)
-    scores = {"attention": np.zeros((len(ids), width))}
+    values = {"attention": np.zeros((len(ids), width))}
     if width:
-        scores["attention"][pos < lengths[:, None]] = np.concatenate(attention)
+        values["attention"][pos < lengths[:, None]] = np.concatenate(attention)
     for method, frame in importance_frames.items():
         if method == "attention":
             raise ValueError("importance method name 'attention' is reserved for attention")
-        scores[method] = _importance_matrix(frame, method, ids, lengths)
+        matrix = _importance_matrix(frame, method, ids, lengths)
+        values[method] = np.abs(matrix) if scores == "magnitude" else matrix
     methods = list(importance_frames)
     pairs = [("attention", m) for m in methods] + list(itertools.combinations(methods, 2))
     base = {k: pred_df[k].to_numpy() for k in (*_META, "example_id", "pred", "label")}
     parts = []
     for a, b in pairs:
-        tau, p = kendall_tau_b(scores[a], scores[b], real)
-        parts.append(pd.DataFrame({**base, "method_a": a, "method_b": b, "tau": tau,
+        tau, p = kendall_tau_b(values[a], values[b], real)
+        parts.append(pd.DataFrame({**base, "method_a": a, "method_b": b, "scores": scores,
+                                   "tau": tau,
                                    "p_value": p, "n_tokens": np.maximum(lengths - 2, 0)}))
-    cols = [*_META, "example_id", "pred", "label", "method_a", "method_b", "tau", "p_value",
-            "n_tokens"]
+    cols = [*_META, "example_id", "pred", "label", "method_a", "method_b", "scores", "tau",
+            "p_value", "n_tokens"]
     out = (pd.concat(parts, ignore_index=True)[cols] if parts
            else pd.DataFrame({c: [] for c in cols}))
     undefined = out["tau"].isna()
@@ -288,7 +299,7 @@ def table2(agreement_df: pd.DataFrame) -> pd.DataFrame:
     """JW's Table 2 per (dataset, model, seed, split, method_a, method_b): mean tau, population
     std (np.std), fraction with p <= 0.05 and n, per predicted class (``group`` "0", "1", ...)
     and "overall". Table "agreement_summary"."""
-    keys = [*_META, "method_a", "method_b"]
+    keys = [*_META, "method_a", "method_b", "scores"]
     missing = [c for c in (*keys, "pred", "tau", "p_value") if c not in agreement_df.columns]
     if missing:
         raise ValueError(f"agreement frame lacks column(s) {missing}")

@@ -248,6 +248,7 @@ TABLES: dict[str, pa.Schema] = {
         ("label", pa.int64()),
         ("method_a", pa.string()),
         ("method_b", pa.string()),
+        ("scores", pa.string()),  # "magnitude" (|score| ranked) or "signed"
         ("tau", pa.float64()),
         ("p_value", pa.float64()),
         ("n_tokens", pa.int64()),
@@ -260,6 +261,7 @@ TABLES: dict[str, pa.Schema] = {
         ("split", pa.string()),
         ("method_a", pa.string()),
         ("method_b", pa.string()),
+        ("scores", pa.string()),
         ("group", pa.string()),
         ("mean_tau", pa.float64()),
         ("std_tau", pa.float64()),  # population std (np.std)

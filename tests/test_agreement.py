@@ -147,6 +147,21 @@ def test_agreement_frame_uses_real_tokens_only(caplog):
     assert row["label"] == 1
 
 
+def test_signed_attributions_rank_by_magnitude_or_sign():
+    pred = toy_predictions().iloc[:1]  # attention over the real tokens: .1 .2 .3 .4
+    ig = toy_importance(pred, [[0, 1, 2, 3, -9, 0]], "ig")  # strong negative evidence last
+    mag = agreement_frame(pred, {"ig": ig})
+    signed = agreement_frame(pred, {"ig": ig}, scores="signed")
+    assert mag["scores"].tolist() == ["magnitude"] and signed["scores"].tolist() == ["signed"]
+    assert mag["tau"].iat[0] == pytest.approx(1.0)
+    assert signed["tau"].iat[0] == pytest.approx(kendalltau([.1, .2, .3, .4], [1, 2, 3, -9])
+                                                 .statistic)  # 0.0
+    assert table2(signed)["scores"].tolist() == ["signed"] * 2  # class 0 and overall
+    with pytest.raises(ValueError, match="key jw.agreement.scores: 'abs' is not one of "
+                                         "\\['magnitude', 'signed'\\]"):
+        agreement_frame(pred, {"ig": ig}, scores="abs")
+
+
 def test_agreement_frame_errors():
     pred = toy_predictions()
     good = toy_importance(pred, [[0] * 6, [0] * 5, [0] * 3], "grad")
@@ -162,7 +177,7 @@ def test_agreement_frame_errors():
 
 def test_table2_on_a_hand_made_frame(tmp_path):
     base = {"dataset": "toy", "model": "m", "seed": 1, "split": "test", "label": 0,
-            "method_a": "attention", "method_b": "grad", "n_tokens": 5}
+            "method_a": "attention", "method_b": "grad", "scores": "signed", "n_tokens": 5}
     taus = [0.2, 0.4, -0.3, 0.5, 0.1]
     ps = [0.01, 0.20, 0.05, 0.5, 0.04]
     preds = [0, 0, 1, 1, 1]
@@ -176,7 +191,7 @@ def test_table2_on_a_hand_made_frame(tmp_path):
     np.testing.assert_allclose(out["sig_frac"], [0.5, 2 / 3, 0.6])
     assert out["n"].tolist() == [2, 3, 5]
     write_table(df[["dataset", "model", "seed", "split", "example_id", "pred", "label",
-                    "method_a", "method_b", "tau", "p_value", "n_tokens"]],
+                    "method_a", "method_b", "scores", "tau", "p_value", "n_tokens"]],
                 tmp_path / "a.parquet", "agreement")
     write_table(out, tmp_path / "s.parquet", "agreement_summary")
     pd.testing.assert_frame_equal(read_table(tmp_path / "s.parquet", "agreement_summary"), out)

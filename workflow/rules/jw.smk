@@ -33,6 +33,7 @@ rule compare_importance:
         "results/jw/{dataset}/{encoder}-{attention}/seed{seed}/agreement.parquet",
     params:
         methods=JW_METHODS,
+        scores=JW["agreement"]["scores"],
     conda:
         "../envs/seatlib.yaml"
     log:
