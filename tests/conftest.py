@@ -44,3 +44,30 @@ def tiny_batch():
 
 
 os.environ.setdefault("PYTHONHASHSEED", "0")
+
+
+@pytest.fixture(scope="module")
+def slurm_cluster():
+    """The local one-node SLURM cluster (tools/slurm/local-cluster.sh), up for one test module.
+
+    Skipped where SLURM cannot be installed or started, unless SEATLIB_SLURM=1 (CI), where
+    that is a failure. Yields the bring-up time in seconds.
+    """
+    import subprocess
+
+    import slurm_harness as sh
+
+    ok, reason = sh.slurm_available()
+    if not ok:
+        if sh.slurm_required():
+            pytest.fail(f"SEATLIB_SLURM=1 but SLURM is not available: {reason}")
+        pytest.skip(f"SLURM not available: {reason}")
+    try:
+        bringup_s = sh.ensure_cluster()
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        if sh.slurm_required():  # SEATLIB_SLURM=1 (CI): a broken bring-up is a failure
+            pytest.fail(f"local SLURM cluster did not come up: {exc}")
+        pytest.skip(f"local SLURM cluster could not be brought up: {exc}")
+    print(f"\nlocal SLURM cluster ready in {bringup_s:.1f}s")
+    yield bringup_s
+    sh.teardown_cluster()

@@ -30,7 +30,6 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import re
-import subprocess
 import time
 from pathlib import Path
 
@@ -129,24 +128,6 @@ def _mtimes(workdir: Path) -> dict[str, int]:
 
 
 # ------------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def slurm_cluster():
-    ok, reason = sh.slurm_available()
-    if not ok:
-        if sh.slurm_required():
-            pytest.fail(f"SEATLIB_SLURM=1 but SLURM is not available: {reason}")
-        pytest.skip(f"SLURM not available: {reason}")
-    try:
-        bringup_s = sh.ensure_cluster()
-    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
-        if sh.slurm_required():
-            pytest.fail(f"local SLURM cluster did not come up: {exc}")
-        pytest.skip(f"local SLURM cluster could not be brought up: {exc}")
-    print(f"\nlocal SLURM cluster ready in {bringup_s:.1f}s")
-    yield bringup_s
-    sh.teardown_cluster()
 
 
 @pytest.fixture(scope="module")

@@ -48,8 +48,8 @@ import torch
 from seatlib.counterfactual.permute import (
     align_predictions,
     check_probabilities,
+    instance_columns,
     length_sorted_batches,
-    meta_columns,
     to_device,
 )
 from seatlib.divergence import jsd, tvd
@@ -186,10 +186,7 @@ def adversarial_attention(model, split_df: pd.DataFrame, pred_df: pd.DataFrame, 
             all_adv[i] = adv_np[j, :, : lens[j]]
             adv_jsd[i], adv_tvd[i] = a_jsd_np[j], a_tvd_np[j]
     frame = pd.DataFrame({
-        **meta_columns(pred),
-        "example_id": pred["example_id"].to_numpy(),
-        "label": pred["label"].to_numpy(),
-        "pred": pred["pred"].to_numpy(),
+        **instance_columns(pred),
         "max_attention": max_attn,
         "emax_jsd": emax_jsd,
         "emax_tvd": emax_tvd,

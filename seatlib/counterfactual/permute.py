@@ -123,8 +123,9 @@ def check_probabilities(model_probs: np.ndarray, pred: pd.DataFrame, rows: np.nd
                          "by this model")
 
 
-def meta_columns(pred: pd.DataFrame) -> dict:
-    return {c: pred[c].to_numpy() for c in META_COLUMNS}
+def instance_columns(pred: pd.DataFrame) -> dict:
+    """The columns every per-instance result starts with: model metadata, id, label, pred."""
+    return {c: pred[c].to_numpy() for c in (*META_COLUMNS, "example_id", "label", "pred")}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -165,10 +166,7 @@ def permutation_experiment(model, split_df: pd.DataFrame, pred_df: pd.DataFrame,
             mean[rows] = change.mean(1).cpu().numpy()
             max_attn[rows] = out.attention.max(-1).values.float().cpu().numpy()
     return pd.DataFrame({
-        **meta_columns(pred),
-        "example_id": pred["example_id"].to_numpy(),
-        "label": pred["label"].to_numpy(),
-        "pred": pred["pred"].to_numpy(),
+        **instance_columns(pred),
         "max_attention": max_attn,
         "median_tvd": median,
         "mean_tvd": mean,

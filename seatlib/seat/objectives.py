@@ -132,22 +132,34 @@ def _gold(out, batch):
     return one_hot_labels(batch.labels, probabilities(out.logits).shape[-1], out.logits.dtype)
 
 
+def _embedding_adv_loss(model, out, e_star, batch, cfg, reduction):
+    """Clean BCE plus lambda1 x BCE of the whole model re-run on embeddings ``e_star`` (the
+    perturbation is a constant; gradients reach the embeddings through ``out``)."""
+    adv_emb = out.embeddings + (e_star - out.embeddings.detach())
+    adv = model(batch.input_ids, batch.real_mask, embedding_override=adv_emb)
+    return _bce_plus_adv(out, adv.logits, batch, cfg, reduction)
+
+
+def _attention_adv_loss(model, out, a_new, batch, cfg, reduction):
+    """Clean BCE plus lambda1 x BCE of the decoder re-run on attention ``a_new`` (straight
+    through to the clean attention when cfg.adv_through_attention)."""
+    if cfg.adv_through_attention:
+        a_new = out.attention + (a_new - out.attention).detach()
+    return _bce_plus_adv(out, model.decode(out.hidden, a_new), batch, cfg, reduction)
+
+
 def word_at_loss(model, batch: Batch, cfg: SeatTrainConfig, reduction: str, generator=None):
     out = model(batch.input_ids, batch.real_mask)
     e_star = attacks.pgd_embeddings(model, batch.input_ids, batch.real_mask, out.embeddings,
                                     _gold(out, batch), cfg.embedding_pgd, generator)
-    adv_emb = out.embeddings + (e_star - out.embeddings.detach())
-    adv = model(batch.input_ids, batch.real_mask, embedding_override=adv_emb)
-    return _bce_plus_adv(out, adv.logits, batch, cfg, reduction)
+    return _embedding_adv_loss(model, out, e_star, batch, cfg, reduction)
 
 
 def word_iat_loss(model, batch: Batch, cfg: SeatTrainConfig, reduction: str, generator=None):
     out = model(batch.input_ids, batch.real_mask)
     e_star = attacks.iat_embeddings(model, batch.input_ids, batch.real_mask, out.embeddings,
                                     _gold(out, batch), cfg.embedding_pgd, cfg.iat, generator)
-    adv_emb = out.embeddings + (e_star - out.embeddings.detach())
-    adv = model(batch.input_ids, batch.real_mask, embedding_override=adv_emb)
-    return _bce_plus_adv(out, adv.logits, batch, cfg, reduction)
+    return _embedding_adv_loss(model, out, e_star, batch, cfg, reduction)
 
 
 def attention_at_loss(model, batch: Batch, cfg: SeatTrainConfig, reduction: str,
@@ -155,9 +167,7 @@ def attention_at_loss(model, batch: Batch, cfg: SeatTrainConfig, reduction: str,
     out = model(batch.input_ids, batch.real_mask)
     a_star = attacks.pgd_attention(model, out.hidden, out.attention, batch.real_mask,
                                    _gold(out, batch), cfg.attention_pgd, generator)
-    if cfg.adv_through_attention:
-        a_star = out.attention + (a_star - out.attention).detach()
-    return _bce_plus_adv(out, model.decode(out.hidden, a_star), batch, cfg, reduction)
+    return _attention_adv_loss(model, out, a_star, batch, cfg, reduction)
 
 
 def attention_iat_loss(model, batch: Batch, cfg: SeatTrainConfig, reduction: str,
@@ -165,9 +175,7 @@ def attention_iat_loss(model, batch: Batch, cfg: SeatTrainConfig, reduction: str
     out = model(batch.input_ids, batch.real_mask)
     a_star = attacks.iat_attention(model, out.hidden, out.attention, batch.real_mask,
                                    _gold(out, batch), cfg.attention_pgd, cfg.iat, generator)
-    if cfg.adv_through_attention:
-        a_star = out.attention + (a_star - out.attention).detach()
-    return _bce_plus_adv(out, model.decode(out.hidden, a_star), batch, cfg, reduction)
+    return _attention_adv_loss(model, out, a_star, batch, cfg, reduction)
 
 
 def attention_rp_loss(model, batch: Batch, cfg: SeatTrainConfig, reduction: str,
@@ -175,9 +183,7 @@ def attention_rp_loss(model, batch: Batch, cfg: SeatTrainConfig, reduction: str,
     out = model(batch.input_ids, batch.real_mask)
     a_noisy = attacks.random_attention(out.attention, batch.real_mask, cfg.attention_pgd,
                                        generator)
-    if cfg.adv_through_attention:
-        a_noisy = out.attention + (a_noisy - out.attention).detach()
-    return _bce_plus_adv(out, model.decode(out.hidden, a_noisy), batch, cfg, reduction)
+    return _attention_adv_loss(model, out, a_noisy, batch, cfg, reduction)
 
 
 Objective = Callable[..., LossParts]
