@@ -107,6 +107,14 @@ def token_scores(attr: torch.Tensor, real_mask: torch.Tensor) -> torch.Tensor:
                                                              device=attr.device))
 
 
+def captum_attribute(explainer, emb, input_ids, real_mask, **kwargs):
+    """The one call shape of every captum method here: ``explainer`` wraps a
+    ``ProbabilityModel``-like module; the input is a fresh leaf copy of the (B, L, E) embeddings
+    ``emb`` and the forward also gets (input_ids, real_mask, emb), so only real tokens vary."""
+    return explainer.attribute(emb.clone().requires_grad_(True),
+                               additional_forward_args=(input_ids, real_mask, emb), **kwargs)
+
+
 def true_embeddings(model, input_ids) -> torch.Tensor:
     with torch.no_grad():
         return model.embedding(input_ids).detach()

@@ -30,6 +30,7 @@ from torch import nn
 
 from seatlib.importance.common import (
     AttributionOptions,
+    captum_attribute,
     single_reference,
     token_scores,
     true_embeddings,
@@ -252,9 +253,9 @@ class DeepLiftModel(nn.Module):
 def run_deeplift(explainer_cls, model, emb, baselines, input_ids, real_mask, target):
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_HOOK_WARNING)
-        return explainer_cls(DeepLiftModel(model)).attribute(
-            emb.clone().requires_grad_(True), baselines=baselines, target=target,
-            additional_forward_args=(input_ids, real_mask, emb), return_convergence_delta=True)
+        return captum_attribute(explainer_cls(DeepLiftModel(model)), emb, input_ids, real_mask,
+                                baselines=baselines, target=target,
+                                return_convergence_delta=True)
 
 
 def attribute(model, input_ids, real_mask, target, opts: AttributionOptions):

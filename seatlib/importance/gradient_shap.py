@@ -16,6 +16,7 @@ from captum.attr import GradientShap
 from seatlib.importance.common import (
     AttributionOptions,
     ProbabilityModel,
+    captum_attribute,
     reference_distribution,
     token_scores,
     true_embeddings,
@@ -31,10 +32,10 @@ def attribute(model, input_ids, real_mask, target, opts: AttributionOptions):
     try:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(opts.seed)
-            attr, delta = GradientShap(ProbabilityModel(model)).attribute(
-                emb.clone().requires_grad_(True), baselines=refs, target=target,
-                additional_forward_args=(input_ids, real_mask, emb), n_samples=opts.n_samples,
-                stdevs=0.0, return_convergence_delta=True)
+            attr, delta = captum_attribute(
+                GradientShap(ProbabilityModel(model)), emb, input_ids, real_mask,
+                baselines=refs, target=target, n_samples=opts.n_samples, stdevs=0.0,
+                return_convergence_delta=True)
     finally:
         np.random.set_state(state)
     delta = delta.detach().reshape(emb.shape[0], opts.n_samples).mean(1)

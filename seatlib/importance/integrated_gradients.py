@@ -12,6 +12,7 @@ from captum.attr import IntegratedGradients
 from seatlib.importance.common import (
     AttributionOptions,
     ProbabilityModel,
+    captum_attribute,
     single_reference,
     token_scores,
     true_embeddings,
@@ -22,8 +23,8 @@ def attribute(model, input_ids, real_mask, target, opts: AttributionOptions):
     """-> (scores (B, L), convergence delta (B,))."""
     emb = true_embeddings(model, input_ids)
     ref = single_reference(model, input_ids, real_mask, emb, opts)
-    attr, delta = IntegratedGradients(ProbabilityModel(model)).attribute(
-        emb.clone().requires_grad_(True), baselines=ref, target=target,
-        additional_forward_args=(input_ids, real_mask, emb), n_steps=opts.n_steps,
+    attr, delta = captum_attribute(
+        IntegratedGradients(ProbabilityModel(model)), emb, input_ids, real_mask,
+        baselines=ref, target=target, n_steps=opts.n_steps,
         internal_batch_size=opts.internal_batch_size, return_convergence_delta=True)
     return token_scores(attr.detach(), real_mask), delta.detach()

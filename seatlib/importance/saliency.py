@@ -11,6 +11,7 @@ from captum.attr import Saliency
 from seatlib.importance.common import (
     AttributionOptions,
     ProbabilityModel,
+    captum_attribute,
     token_scores,
     true_embeddings,
 )
@@ -19,7 +20,6 @@ from seatlib.importance.common import (
 def attribute(model, input_ids, real_mask, target, opts: AttributionOptions):
     """-> (scores (B, L), None)."""
     emb = true_embeddings(model, input_ids)
-    attr = Saliency(ProbabilityModel(model)).attribute(
-        emb.clone().requires_grad_(True), target=target, abs=True,
-        additional_forward_args=(input_ids, real_mask, emb))
+    attr = captum_attribute(Saliency(ProbabilityModel(model)), emb, input_ids, real_mask,
+                            target=target, abs=True)
     return token_scores(attr.detach(), real_mask), None
