@@ -1,5 +1,6 @@
 # Is attention an explanation, and can it be made a stable one?
 # Run: snakemake --cores all   (config: config.yaml, schema: workflow/schemas/config.schema.yaml)
+# One rule file per track (docs/architecture.md); rule <track>_all builds one track.
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -13,18 +14,17 @@ report: "workflow/report/workflow.rst"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
-include: "workflow/rules/train.smk"
-include: "workflow/rules/figures.smk"
+include: "workflow/rules/models.smk"
 include: "workflow/rules/jw.smk"
-include: "workflow/rules/jw_figures.smk"
 include: "workflow/rules/wp.smk"
 include: "workflow/rules/seat.smk"
 
 
 rule all:
+    default_target: True
     input:
-        all_targets(),
+        data_targets(),
+        models_targets(),
         jw_targets(),
         wp_targets(),
         seat_targets(),
-    default_target: True

@@ -1,4 +1,8 @@
-"""Padding, masks and JW's length-bucketed batch order."""
+"""Padding, masks and JW's length-bucketed batch order: the one place for each.
+
+A row of a word model is ``[SOS] w.. [EOS]`` (then PAD); its *real* positions are the words,
+``1 <= pos < length - 1`` (``real_mask``).
+"""
 
 from __future__ import annotations
 
@@ -14,11 +18,27 @@ def pad_batch(token_ids: Sequence[Sequence[int]], device=None) -> tuple[torch.Te
     """[[SOS, w.., EOS], ...] -> input_ids (B, L) int64 padded with 0, real_mask (B, L) bool
     True at the words (not SOS, EOS or PAD)."""
     rows = [torch.tensor(t, dtype=torch.long) for t in token_ids]  # copies read-only arrays
-    lengths = torch.tensor([len(t) for t in rows])
     ids = pad_sequence(rows, batch_first=True, padding_value=0)
-    pos = torch.arange(ids.shape[1])[None, :]
-    real = (pos >= 1) & (pos < lengths[:, None] - 1)
+    real = real_mask([len(t) for t in rows], ids.shape[1])
     return ids.to(device), real.to(device)
+
+
+def real_mask(lengths, length: int) -> torch.Tensor:
+    """(N, length) bool, True at the words of [SOS] w.. [EOS] rows of the given lengths
+    (positions 1 .. len - 2)."""
+    lengths = torch.as_tensor(np.asarray(lengths), dtype=torch.long)
+    pos = torch.arange(length)[None, :]
+    return (pos >= 1) & (pos < lengths[:, None] - 1)
+
+
+def pad_rows(rows, length: int | None = None, dtype=torch.float64) -> torch.Tensor:
+    """Ragged 1-D rows -> (N, L) tensor padded with 0 (L = the longest row, or ``length`` if
+    that is longer)."""
+    tensors = [torch.as_tensor(np.asarray(r), dtype=dtype) for r in rows]
+    out = pad_sequence(tensors, batch_first=True, padding_value=0.0)
+    if length is not None and out.shape[1] < length:
+        out = torch.nn.functional.pad(out, (0, length - out.shape[1]))
+    return out
 
 
 def length_bucketed_batches(lengths: np.ndarray, batch_size: int, noise: float,

@@ -1,11 +1,19 @@
-"""Config checking with one-line errors (the workflow fills defaults with the same schema)."""
+"""The config, validated once: the JSON-Schema (workflow/schemas/config.schema.yaml: every key,
+its type, range, description and default) and one checker for what a schema cannot say (names
+that must exist, keys that must agree). Every error is one line naming the key.
+
+``validated_config(config, schema_path)`` returns the config with every default filled in (the
+same defaults Snakemake's ``validate`` would fill), or raises ``ConfigError``.
+"""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import jsonschema
 import yaml
+from jsonschema import validators
 
 
 class ConfigError(ValueError):
@@ -16,10 +24,22 @@ def load_schema(path) -> dict:
     return yaml.safe_load(Path(path).read_text())
 
 
-def check_config(config: dict, schema_path, source: str = "config.yaml") -> None:
-    """Raise ConfigError naming the key path and what was expected, for the first problem."""
-    schema = load_schema(schema_path)
-    validator = jsonschema.Draft202012Validator(schema)
+def _with_defaults(validator_class):
+    """A validator that fills each property's ``default`` before validating it (the
+    jsonschema FAQ recipe, which Snakemake's ``validate`` uses too)."""
+    validate_properties = validator_class.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for prop, sub in properties.items():
+                if "default" in sub:
+                    instance.setdefault(prop, copy.deepcopy(sub["default"]))
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return validators.extend(validator_class, {"properties": set_defaults})
+
+
+def _first_error(validator, config, source: str) -> None:
     errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:
         err = errors[0]
@@ -27,3 +47,38 @@ def check_config(config: dict, schema_path, source: str = "config.yaml") -> None
         expected = err.schema.get("description", "")
         hint = f" ({expected})" if expected and err.validator != "additionalProperties" else ""
         raise ConfigError(f"{source}: key {key}: {err.message}{hint}")
+
+
+def check_config(config: dict, schema_path, source: str = "config.yaml") -> None:
+    """Raise ConfigError naming the key path and what was expected, for the first problem of
+    the config as written (before defaults)."""
+    _first_error(jsonschema.Draft202012Validator(load_schema(schema_path)), config, source)
+
+
+def check_names(config: dict, source: str = "config.yaml") -> None:
+    """What the schema cannot say: every dataset a study names is built in or a user dataset."""
+    from seatlib.data.sources import DATASETS
+
+    known = [*DATASETS, *config["data"]["user_datasets"]]
+    lists = {"experiments.datasets": config["experiments"]["datasets"],
+             "seat.datasets": config["seat"]["datasets"],
+             "wp.datasets": config["wp"]["datasets"] or []}
+    for key, names in lists.items():
+        for name in names:
+            if name not in known:
+                raise ConfigError(f"{source}: key {key} has {name!r}, expected one of "
+                                  f"{sorted(DATASETS)} or a key of data.user_datasets")
+
+
+def validated_config(config: dict, schema_path, source: str = "config.yaml") -> dict:
+    """The config checked against the schema, defaults filled in, then the cross-key checks of
+    every track (``check_names``; ``seatlib.wp.settings.check_wp``)."""
+    from seatlib.wp.settings import check_wp
+
+    check_config(config, schema_path, source)
+    filled = copy.deepcopy(dict(config))
+    schema = load_schema(schema_path)
+    _first_error(_with_defaults(jsonschema.Draft202012Validator)(schema), filled, source)
+    check_names(filled, source)
+    check_wp(filled, source)
+    return filled

@@ -13,6 +13,9 @@ All functions reduce over ``dim`` (default the last) and broadcast their argumen
 - ``tvd(p, q)`` = 1/2 sum_i |p_i - q_i|; for a binary model with class probabilities
   [1 - p, p] this is |p - p'|, JW's Delta-y.
 
+``jsd_authors(a, b)`` is SEAT's authors' variant (their code): inputs clamped to [0, 1], a 1e-10
+epsilon inside the log ratio, summed over positions; it equals ``jsd`` up to the epsilon.
+
 An optional boolean ``mask`` (broadcastable) restricts every sum to True positions.
 
 Exact zeros (SOS/EOS/PAD positions of an attention vector) follow the ``xlogy`` convention
@@ -72,3 +75,17 @@ def tvd(p: torch.Tensor, q: torch.Tensor, dim: int = -1,
         mask: torch.Tensor | None = None) -> torch.Tensor:
     """Total variation distance 1/2 sum |p - q| over ``dim``."""
     return 0.5 * _masked_sum((p - q).abs(), dim, mask)
+
+
+AUTHORS_EPS = 1e-10
+
+
+def jsd_authors(a: torch.Tensor, b: torch.Tensor, eps: float = AUTHORS_EPS) -> torch.Tensor:
+    """SEAT's authors' JSD over the last dim: (B, L), (B, L) attention (0 at masked positions)
+    -> (B,) in nats, each input clamped to [0, 1], ``eps`` inside the log ratio."""
+    a = a.clamp(0, 1)
+    b = b.clamp(0, 1)
+    m = 0.5 * (a + b)
+    kl_am = (a * ((a + eps) / (m + eps)).log()).sum(-1)
+    kl_bm = (b * ((b + eps) / (m + eps)).log()).sum(-1)
+    return 0.5 * (kl_am + kl_bm)

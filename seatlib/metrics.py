@@ -39,3 +39,22 @@ def classification_scores(y_true, probs: np.ndarray) -> dict[str, float]:
         "macro_f1": float(f1s.mean()),
         "roc_auc": roc_auc(y_true, probs[:, 1]) if n_classes == 2 else float("nan"),
     }
+
+
+# Jain & Wallace's max-attention bins [0, .25), [.25, .5), [.5, .75), [.75, 1]
+MAX_ATTENTION_BINS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def max_attention_bin(values) -> np.ndarray:
+    """Index 0..3 of the max-attention bin of each value (1.0 falls in the last bin)."""
+    values = np.asarray(values, dtype=float)
+    edges = MAX_ATTENTION_BINS
+    return np.clip(np.searchsorted(edges, values, side="right") - 1, 0, len(edges) - 2)
+
+
+def max_attention_bin_label(values) -> np.ndarray:
+    """The bin of each value as its label, "[0, 0.25)" .. "[0.75, 1]" (object array)."""
+    edges = MAX_ATTENTION_BINS
+    labels = [f"[{lo:g}, {hi:g}{']' if i == len(edges) - 2 else ')'}"
+              for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:], strict=True))]
+    return np.array(labels, dtype=object)[max_attention_bin(values)]

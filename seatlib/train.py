@@ -6,21 +6,18 @@ summed over the batch, length-bucketed batches, model selection on the dev split
 
 from __future__ import annotations
 
-import copy
 import logging
-import sys
-import time
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-from tqdm import tqdm
 
-from seatlib.batching import length_bucketed_batches, pad_batch, sequential_batches
+from seatlib.batching import pad_batch
+from seatlib.fit import fit
 from seatlib.metrics import classification_scores
-from seatlib.models.base import probabilities
+from seatlib.predict import run_model
 
 log = logging.getLogger("seatlib.train")
 
@@ -76,70 +73,36 @@ def classification_loss(logits, labels, pos_weight: float, reduction: str) -> to
     return per.sum() if reduction == "sum" else per.mean()
 
 
-@torch.no_grad()
-def run_model(model, token_ids: list, batch_size: int, device) -> tuple[np.ndarray, list]:
-    """Evaluate in eval mode, batched by length; -> probs (N, C), attention per example."""
-    model.eval()
-    lengths = np.array([len(t) for t in token_ids])
-    order = np.argsort(lengths, kind="stable")
-    probs, attn = [None] * len(token_ids), [None] * len(token_ids)
-    for idx in sequential_batches(len(order), batch_size):
-        rows = order[idx]
-        ids, real = pad_batch([token_ids[i] for i in rows], device)
-        out = model(ids, real)
-        p = probabilities(out.logits).cpu().numpy()
-        a = out.attention.cpu().numpy()
-        for j, i in enumerate(rows):
-            probs[i] = p[j]
-            attn[i] = a[j, : lengths[i]]
-    return np.stack(probs) if probs else np.zeros((0, 2)), attn
+def fit_recipe(model, lengths: np.ndarray, cfg: TrainConfig, seed: int, device, **kw):
+    """``seatlib.fit.fit`` with JW's recipe: ``model`` moved to ``device``, JW's Adam groups,
+    ``cfg``'s batch size and length jitter; ``kw`` as ``fit`` takes them."""
+    model.to(device)
+    return fit(model, lengths, optimizer=make_optimizer(model, cfg), batch_size=cfg.batch_size,
+               length_noise=cfg.length_noise, seed=seed, **kw)
 
 
 def train_model(model, train_df: pd.DataFrame, dev_df: pd.DataFrame, cfg: TrainConfig,
                 seed: int, device, meta: dict | None = None):
-    """Train; -> (best state_dict, per-epoch metrics frame, selected epoch)."""
-    meta = meta or {}
-    model.to(device)
-    optim = make_optimizer(model, cfg)
-    rng = np.random.default_rng(seed)
+    """Train with JW's loss, select on dev; -> (best state_dict, per-epoch metrics frame,
+    selected epoch)."""
     train_ids = list(train_df["token_ids"])
     labels = train_df["label"].to_numpy()
     pos_w = positive_weight(labels, cfg.class_weight)
-    lengths = np.array([len(t) for t in train_ids])
-    best, best_state, best_epoch, rows = -np.inf, None, -1, []
-    for epoch in range(cfg.epochs):
-        start = time.perf_counter()
-        model.train()
-        total = 0.0
-        batches = length_bucketed_batches(lengths, cfg.batch_size, cfg.length_noise, rng)
-        bar = tqdm(batches, desc=f"epoch {epoch + 1}/{cfg.epochs}", leave=False,
-                   disable=not sys.stderr.isatty())
-        for idx in bar:
-            ids, real = pad_batch([train_ids[i] for i in idx], device)
-            y = torch.as_tensor(labels[idx], device=device)
-            loss = classification_loss(model(ids, real).logits, y, pos_w, cfg.loss_reduction)
-            optim.zero_grad(set_to_none=True)
-            loss.backward()
-            optim.step()
-            total += loss.item()
-        probs, _ = run_model(model, list(dev_df["token_ids"]), cfg.eval_batch_size, device)
-        scores = classification_scores(dev_df["label"].to_numpy(), probs)
-        score = scores[cfg.selection_metric]
-        eligible = not (cfg.skip_first_epoch and epoch == 0)
-        selected = bool(eligible and (score > best or best_state is None))
-        if selected:
-            best, best_epoch = score, epoch
-            best_state = copy.deepcopy({k: v.detach().cpu() for k, v in
-                                        model.state_dict().items()})
-        seconds = time.perf_counter() - start
-        rows.append({**meta, "epoch": epoch, "train_loss": total / len(batches),
-                     "dev_accuracy": scores["accuracy"], "dev_f1": scores["f1"],
-                     "dev_macro_f1": scores["macro_f1"], "dev_roc_auc": scores["roc_auc"],
-                     "selected": selected, "seconds": seconds})
-        log.info("epoch %d/%d loss %.4f dev acc %.4f f1 %.4f auc %.4f %.1fs%s", epoch + 1,
-                 cfg.epochs, total / len(batches), scores["accuracy"], scores["f1"],
-                 scores["roc_auc"], seconds, " (selected)" if selected else "")
-    metrics = pd.DataFrame(rows)
-    # "selected" marks the epoch finally kept, not every improvement
-    metrics["selected"] = metrics["epoch"] == best_epoch
-    return best_state, metrics, best_epoch
+    dev_ids, dev_labels = list(dev_df["token_ids"]), dev_df["label"].to_numpy()
+
+    def batch_loss(idx):
+        ids, real = pad_batch([train_ids[i] for i in idx], device)
+        y = torch.as_tensor(labels[idx], device=device)
+        loss = classification_loss(model(ids, real).logits, y, pos_w, cfg.loss_reduction)
+        return loss, {"train_loss": loss.item()}
+
+    def evaluate():
+        probs, _ = run_model(model, dev_ids, cfg.eval_batch_size, device)
+        scores = classification_scores(dev_labels, probs)
+        return {f"dev_{k}": scores[k] for k in ("accuracy", "f1", "macro_f1", "roc_auc")}
+
+    return fit_recipe(model, np.array([len(t) for t in train_ids]), cfg, seed, device,
+                      epochs=cfg.epochs, batch_loss=batch_loss, evaluate=evaluate,
+                      select=f"dev_{cfg.selection_metric}",
+                      first_eligible=int(cfg.skip_first_epoch), meta=meta,
+                      name=(meta or {}).get("model", "model"), batch_mean=["train_loss"])

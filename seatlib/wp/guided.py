@@ -18,9 +18,9 @@ from seatlib.batching import pad_batch, sequential_batches
 from seatlib.data.text import EOS, SOS
 from seatlib.metrics import classification_scores
 from seatlib.models.base import probabilities
-from seatlib.train import TrainConfig, classification_loss, positive_weight, run_model
+from seatlib.predict import run_model
+from seatlib.train import TrainConfig, classification_loss, fit_recipe, positive_weight
 from seatlib.wp.common import pad_rows, real_mask_from_lengths
-from seatlib.wp.loop import fit
 
 
 def uniform_guides(token_ids: list) -> list[np.ndarray]:
@@ -124,7 +124,8 @@ def train_guided(model, train_df: pd.DataFrame, dev_df: pd.DataFrame, guides_tra
         return {"dev_accuracy": s["accuracy"], "dev_f1": s["f1"],
                 "dev_macro_f1": s["macro_f1"], "dev_roc_auc": s["roc_auc"]}
 
-    return fit(model, np.array([len(t) for t in train_ids]), cfg, seed, device,
-               batch_loss=batch_loss, evaluate=evaluate, select=f"dev_{cfg.selection_metric}",
-               maximize=True, epochs=cfg.epochs, first_eligible=int(cfg.skip_first_epoch),
-               meta=meta, name=f"guided {(meta or {}).get('model', '')}")
+    return fit_recipe(model, np.array([len(t) for t in train_ids]), cfg, seed, device,
+                      batch_loss=batch_loss, evaluate=evaluate,
+                      select=f"dev_{cfg.selection_metric}", maximize=True, epochs=cfg.epochs,
+                      first_eligible=int(cfg.skip_first_epoch), meta=meta,
+                      name=f"guided {(meta or {}).get('model', '')}")

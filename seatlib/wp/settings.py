@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 
+from seatlib.config import ConfigError
+
 # run_seeds.sh / seeds.txt: the 8 extra seeds WP trained beside their base model (seed 10)
 PAPER_SEEDS = (50, 257, 500231, 100078, 12504, 90754789, 8988812, 2)
 # run_adversarial.sh: 80 epochs, early stopping after 10 epochs without a drop in the training
@@ -19,7 +21,7 @@ GUIDES = ("uniform", "own", "base", "adversary")
 SELECTIONS = ("dev_objective", "train_loss")
 
 
-class WPConfigError(ValueError):
+class WPConfigError(ConfigError):
     pass
 
 
@@ -32,8 +34,14 @@ def adversary_name(base_model: str, lam: float) -> str:
     return f"{base_model}-adv-lambda{lambda_tag(lam)}"
 
 
-def wp_settings(config: dict, known_datasets=None, source: str = "config.yaml") -> dict:
-    """The effective ``wp`` block (paper preset applied, datasets resolved), checked."""
+def check_wp(config: dict, source: str = "config.yaml") -> None:
+    """The ``wp`` block's cross-key checks (called once, by ``seatlib.config``)."""
+    wp_settings(config, source)
+
+
+def wp_settings(config: dict, source: str = "config.yaml") -> dict:
+    """The effective ``wp`` block (paper preset applied, datasets resolved), checked (the
+    dataset names themselves are checked by ``seatlib.config.check_names``)."""
     wp = copy.deepcopy(config["wp"])
     base_seed = int(wp["base"]["seed"])
     if wp["paper"]:
@@ -41,11 +49,6 @@ def wp_settings(config: dict, known_datasets=None, source: str = "config.yaml") 
         wp["adversary"].update(copy.deepcopy(PAPER_ADVERSARY))
     if not wp["datasets"]:
         wp["datasets"] = list(config["experiments"]["datasets"])
-    if known_datasets is not None:
-        for name in wp["datasets"]:
-            if name not in known_datasets:
-                raise WPConfigError(f"{source}: key wp.datasets has {name!r}, expected one of "
-                                    f"{sorted(known_datasets)}")
     if base_seed in wp["seeds"]:
         raise WPConfigError(f"{source}: key wp.seeds contains the base seed {base_seed} "
                             "(wp.base.seed); expected only the extra seeds")

@@ -1,6 +1,34 @@
+# --- helpers of the data track ---
+def data_mirror():
+    """config data.mirror, else SEAT_DATA_MIRROR, else None (download)."""
+    mirror = config["data"]["mirror"] or os.environ.get("SEAT_DATA_MIRROR")
+    return os.path.abspath(mirror) if mirror else None
+
+
+def raw_input(wildcards):
+    """A user dataset's own file, or the downloaded folder of a built-in one."""
+    if wildcards.dataset in USER_DATASETS:
+        return USER_DATASETS[wildcards.dataset]["path"]
+    return raw_dir(wildcards.dataset)
+
+
+def prepare_params(wildcards):
+    return {
+        "user": USER_DATASETS.get(wildcards.dataset),
+        "max_train_examples": config["data"]["max_train_examples"],
+        "max_eval_examples": config["data"]["max_eval_examples"],
+    }
+
+
+def embedding_input(wildcards):
+    if config["embedding"]["source"] == "scratch":
+        return []
+    return prepared_file("embeddings.safetensors", wildcards.dataset)
+
+
 rule download_dataset:
     output:
-        directory("results/raw/{dataset}"),
+        directory(raw_dir()),
     params:
         mirror=data_mirror(),
         timeout=config["data"]["download_timeout"],
@@ -19,11 +47,11 @@ rule prepare_dataset:
     input:
         raw=raw_input,
     output:
-        train="results/prepared/{dataset}/train.parquet",
-        dev="results/prepared/{dataset}/dev.parquet",
-        test="results/prepared/{dataset}/test.parquet",
-        vocab="results/prepared/{dataset}/vocab.txt",
-        stats="results/prepared/{dataset}/stats.parquet",
+        train=prepared_file("train.parquet"),
+        dev=prepared_file("dev.parquet"),
+        test=prepared_file("test.parquet"),
+        vocab=prepared_file("vocab.txt"),
+        stats=prepared_file("stats.parquet"),
     params:
         options=prepare_params,
     conda:
@@ -39,9 +67,9 @@ rule prepare_dataset:
 
 rule embed_vocabulary:
     input:
-        vocab="results/prepared/{dataset}/vocab.txt",
+        vocab=prepared_file("vocab.txt"),
     output:
-        "results/prepared/{dataset}/embeddings.safetensors",
+        prepared_file("embeddings.safetensors"),
     params:
         source=config["embedding"]["source"],
     conda:
@@ -57,7 +85,7 @@ rule embed_vocabulary:
 
 rule dataset_table:
     input:
-        expand("results/prepared/{dataset}/stats.parquet", dataset=EXP["datasets"]),
+        [prepared_file("stats.parquet", d) for d in EXP["datasets"]],
     output:
         parquet="results/tables/dataset_stats.parquet",
         markdown=report(
@@ -72,3 +100,7 @@ rule dataset_table:
     localrule: True
     script:
         "../../scripts/dataset_table.py"
+
+
+def data_targets():
+    return ["results/tables/dataset_stats.md"]

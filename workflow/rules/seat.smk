@@ -1,3 +1,98 @@
+# --- SEAT (workflow/rules/seat.smk, seatlib/seat) ---
+from seatlib.seat.objectives import METHODS as SEAT_METHODS
+
+SEAT = config["seat"]
+SEAT_TRAINED = "|".join(m for m in SEAT_METHODS if m != "vanilla")
+SEAT_EVALUATED = "|".join(SEAT_METHODS)
+SEAT_HEATMAP_METHODS = ("vanilla", "word-at", "attention-at", "seat-released", "seat")
+
+def seat_vanilla_file(name):
+    """Input function: a file of the vanilla model the SEAT models of a dataset and encoder
+    target (train_model's {encoder}-tanh, first seed of seat.seeds)."""
+    seed = SEAT["seeds"][0]
+    return lambda w: model_file(name, w.dataset, f"{w.encoder}-tanh", seed)
+
+
+def seat_model_file(name):
+    """Input function: a model file of method w.method (vanilla: the foundation's model)."""
+
+    def files(w):
+        if w.method == "vanilla":
+            return model_file(name, w.dataset, f"{w.encoder}-tanh", w.seed)
+        return f"results/seat/models/{w.dataset}/{w.encoder}/{w.method}/seed{w.seed}/{name}"
+
+    return files
+
+
+def seat_grid(pattern, methods=None):
+    """pattern over seat.datasets x encoders x methods x seeds."""
+    return expand(
+        pattern,
+        dataset=SEAT["datasets"],
+        encoder=SEAT["encoders"],
+        method=methods or SEAT["methods"],
+        seed=SEAT["seeds"],
+    )
+
+
+def seat_per_model(name, methods=None):
+    """Input function: one file per method x seed of the rule's dataset and encoder."""
+
+    def files(w):
+        return expand(
+            f"results/seat/eval/{w.dataset}/{w.encoder}/{{method}}/seed{{seed}}/{name}",
+            method=methods or SEAT["methods"],
+            seed=SEAT["seeds"],
+        )
+
+    return files
+
+
+def seat_trained_epochs(w):
+    return expand(
+        f"results/seat/models/{w.dataset}/{w.encoder}/{{method}}/seed{{seed}}/epochs.parquet",
+        method=[m for m in SEAT["methods"] if m != "vanilla"],
+        seed=SEAT["seeds"],
+    )
+
+
+def seat_heatmap_methods():
+    return [m for m in SEAT_HEATMAP_METHODS if m in SEAT["methods"]]
+
+
+def seat_heatmap_inputs(w):
+    seed = SEAT["seeds"][0]
+    return {
+        "test": prepared_file("test.parquet", w.dataset),
+        "substitutions": f"results/seat/substitutions/{w.dataset}/test.parquet",
+        "instances": [
+            f"results/seat/eval/{w.dataset}/{w.encoder}/{m}/seed{seed}/instances.parquet"
+            for m in seat_heatmap_methods()
+        ],
+    }
+
+
+def seat_targets():
+    """The SEAT study's tables and figures (none when seat.datasets is empty)."""
+    if not SEAT["datasets"]:
+        return []
+    targets = ["results/seat/tables/results.md"]
+    if len(SEAT["seeds"]) > 1:
+        targets.append("results/seat/tables/seed_stability.md")
+    figures = ["violin", "radius"]
+    if any(m != "vanilla" for m in SEAT["methods"]):
+        figures.append("topk_epochs")
+    if "vanilla" in SEAT["methods"] and len(seat_heatmap_methods()) > 1:
+        figures.append("heatmap")
+    targets += expand(
+        "results/seat/figures/{dataset}/{encoder}/{figure}.png",
+        dataset=SEAT["datasets"],
+        encoder=SEAT["encoders"],
+        figure=figures,
+    )
+    return targets
+
+
 # SEAT (Hu et al. AAAI 2023) and its baselines: docs/seat.md. Helpers: common.smk (SEAT).
 # Models: results/seat/models/{dataset}/{encoder}/{method}/seed{seed}/ (the vanilla model is
 # train_model's results/models/{dataset}/{encoder}-tanh/seed{seed}/, reused, not retrained).
@@ -11,8 +106,8 @@ rule seat_all:
 
 rule seat_substitutions:
     input:
-        split="results/prepared/{dataset}/test.parquet",
-        vocab="results/prepared/{dataset}/vocab.txt",
+        split=prepared_file("test.parquet"),
+        vocab=prepared_file("vocab.txt"),
     output:
         "results/seat/substitutions/{dataset}/test.parquet",
     params:
@@ -31,8 +126,8 @@ rule seat_substitutions:
 
 rule train_seat:
     input:
-        train="results/prepared/{dataset}/train.parquet",
-        dev="results/prepared/{dataset}/dev.parquet",
+        train=prepared_file("train.parquet"),
+        dev=prepared_file("dev.parquet"),
         vanilla_weights=seat_vanilla_file("model.safetensors"),
         vanilla_config=seat_vanilla_file("config.json"),
         embeddings=embedding_input,
@@ -65,7 +160,7 @@ rule evaluate_stability:
         config=seat_model_file("config.json"),
         vanilla_weights=seat_vanilla_file("model.safetensors"),
         vanilla_config=seat_vanilla_file("config.json"),
-        test="results/prepared/{dataset}/test.parquet",
+        test=prepared_file("test.parquet"),
         substitutions="results/seat/substitutions/{dataset}/test.parquet",
     output:
         summary="results/seat/eval/{dataset}/{encoder}/{method}/seed{seed}/summary.parquet",

@@ -1,3 +1,96 @@
+# --- Wiegreffe & Pinter's controls (workflow/rules/wp.smk, seatlib/wp) ---
+from seatlib.wp.settings import lambda_tag, wp_settings
+
+WP = wp_settings(config)
+
+
+def wp_model_file(dataset, model, seed, name):
+    return model_file(name, dataset, model, seed)
+
+
+def wp_pred_file(dataset, model, seed, name="test.parquet"):
+    return prediction_file(name, dataset, model, seed)
+
+
+def wp_base_file(name):
+    """Input function: a file of the base model (wp.base) of the rule's dataset."""
+    return lambda w: wp_model_file(w.dataset, WP["base_model"], WP["base"]["seed"], name)
+
+
+def wp_base_predictions(wildcards):
+    return wp_pred_file(wildcards.dataset, WP["base_model"], WP["base"]["seed"])
+
+
+def wp_seed_inputs(wildcards):
+    """Base-seed and extra-seed test predictions, named base and seed<N>."""
+    model = WP["base_model"]
+    return {
+        "base": wp_base_predictions(wildcards),
+        **{f"seed{s}": wp_pred_file(wildcards.dataset, model, s) for s in WP["seeds"]},
+    }
+
+
+def wp_uniform_inputs(wildcards):
+    seed, att = WP["base"]["seed"], WP["base"]["attention"]
+    encs = WP["uniform_encoders"]
+    return {
+        "trained": [wp_pred_file(wildcards.dataset, f"{e}-{att}", seed, "test_metrics.parquet")
+                    for e in encs],
+        "uniform": [wp_pred_file(wildcards.dataset, f"{e}-uniform", seed, "test_metrics.parquet")
+                    for e in encs],
+    }
+
+
+def wp_adversary_files(dataset, name):
+    return [f"results/wp/{dataset}/adversary/lambda{t}/{name}" for t in WP["lambda_tags"]]
+
+
+def wp_tradeoff_inputs(wildcards):
+    return {
+        **wp_seed_inputs(wildcards),
+        "uniform": wp_pred_file(wildcards.dataset, f"{WP['base']['encoder']}-uniform",
+                                WP["base"]["seed"]),
+        "adversaries": wp_adversary_files(wildcards.dataset, "test.parquet"),
+    }
+
+
+def wp_guide_inputs(wildcards):
+    """The guide model (the base model or an adversary) that wp_guided imposes."""
+    if wildcards.guide == "base":
+        return {"guide_weights": wp_base_file("model.safetensors")(wildcards),
+                "guide_config": wp_base_file("config.json")(wildcards)}
+    folder = f"results/wp/{wildcards.dataset}/adversary/{wildcards.guide.split('-', 1)[1]}"
+    return {"guide_weights": f"{folder}/model.safetensors", "guide_config": f"{folder}/config.json"}
+
+
+def wp_guides():
+    """[(guide, guide model label, test_metrics path pattern with {dataset})] of wp.guided."""
+    seed, base = WP["base"]["seed"], WP["base_model"]
+    tag = f"lambda{lambda_tag(WP['guided']['adversary_lambda'])}"
+    paths = {
+        "uniform": ("uniform", wp_pred_file("{dataset}", "average-uniform", seed,
+                                            "test_metrics.parquet")),
+        "own": (f"average-{WP['base']['attention']} (own)",
+                wp_pred_file("{dataset}", f"average-{WP['base']['attention']}", seed,
+                             "test_metrics.parquet")),
+        "base": (f"{base} seed {seed}", "results/wp/{dataset}/guided/base/test_metrics.parquet"),
+        "adversary": (f"{base}-adv-{tag}",
+                      f"results/wp/{{dataset}}/guided/adversary-{tag}/test_metrics.parquet"),
+    }
+    return [(g, *paths[g]) for g in WP["guided"]["guides"]]
+
+
+def wp_targets():
+    if not WP["enabled"]:
+        return []
+    targets = []
+    for d in WP["datasets"]:
+        targets += [f"results/wp/{d}/{t}.md"
+                    for t in ("uniform", "seed_variance", "adversary", "guided", "tradeoff")]
+        targets += [f"results/figures/{d}/wp/{f}.png" for f in ("seed_variance", "tradeoff")]
+    return targets
+
+
 # Wiegreffe & Pinter 2019's controls (docs/wiegreffe_pinter.md). The uniform baseline and the
 # extra seeds are ordinary train_model/predict outputs; these rules compare and extend them.
 
@@ -49,9 +142,9 @@ rule wp_seed_variance:
 
 rule wp_adversary:
     input:
-        train="results/prepared/{dataset}/train.parquet",
-        dev="results/prepared/{dataset}/dev.parquet",
-        test="results/prepared/{dataset}/test.parquet",
+        train=prepared_file("train.parquet"),
+        dev=prepared_file("dev.parquet"),
+        test=prepared_file("test.parquet"),
         embeddings=embedding_input,
         base_weights=wp_base_file("model.safetensors"),
         base_config=wp_base_file("config.json"),
@@ -108,10 +201,10 @@ rule wp_adversary_table:
 rule wp_guided:
     input:
         unpack(wp_guide_inputs),
-        train="results/prepared/{dataset}/train.parquet",
-        dev="results/prepared/{dataset}/dev.parquet",
-        test="results/prepared/{dataset}/test.parquet",
-        vocab="results/prepared/{dataset}/vocab.txt",
+        train=prepared_file("train.parquet"),
+        dev=prepared_file("dev.parquet"),
+        test=prepared_file("test.parquet"),
+        vocab=prepared_file("vocab.txt"),
         embeddings=embedding_input,
     output:
         weights="results/wp/{dataset}/guided/{guide}/model.safetensors",
