@@ -42,11 +42,11 @@ localrule all:
 def test_parse_pairs_start_and_finish_by_jobid():
     jobs = parse_log(LOG.replace("Nov  1", "Nov 22"))
     assert [(j.jobid, j.rule, j.seconds) for j in jobs] == [
-        (2, "prepare_dataset", 2.0), (9, "train_model", 99.0), (51, "train_model", 100.0)]
+        (2, "data_prepare", 2.0), (9, "models_train", 99.0), (51, "models_train", 100.0)]
     assert jobs[2].wildcards == "dataset=sst, encoder=bilstm, attention=tanh, seed=2"
     # rule "all" started but never finished: not reported
     assert 0 not in {j.jobid for j in jobs}
-    assert rule_totals(jobs) == [("train_model", 2, 199.0), ("prepare_dataset", 1, 2.0)]
+    assert rule_totals(jobs) == [("models_train", 2, 199.0), ("data_prepare", 1, 2.0)]
 
 
 def test_single_digit_day_is_parsed():

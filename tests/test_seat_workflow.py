@@ -71,7 +71,7 @@ def test_seat_rules_end_to_end(tmp_path):
     md = (res / "seat" / "tables" / "results.md").read_text()
     assert "| dataset | encoder | method |" in md and "sens" in md
     seeds = read_table(res / "seat" / "tables" / "seed_stability.parquet",
-                       "seat_seed_stability")
+                       "seat_table_seed_stability")
     assert set(seeds["method"]) == set(METHODS)
     assert (seeds[["seed_a", "seed_b"]].to_numpy() == [1, 2]).all()
     assert np.all(seeds["attention_jsd"] >= 0)
@@ -82,7 +82,7 @@ def test_seat_rules_end_to_end(tmp_path):
         folder = res / "seat" / "figures" / name / "bilstm"
         assert (folder / f"{fig}.png").stat().st_size > 10_000, fig
         assert (folder / f"{fig}.pdf").read_bytes().startswith(b"%PDF")
-    log = res / "logs" / "train_seat" / name / "bilstm" / "seat" / "seed1.log"
+    log = res / "logs" / "seat_train" / name / "bilstm" / "seat" / "seed1.log"
     assert "epoch 1/1" in log.read_text()
 
     # nothing left to do; an evaluation knob re-runs the evaluation, not the training
@@ -91,5 +91,5 @@ def test_seat_rules_end_to_end(tmp_path):
     cfg["seat"]["eval"]["radius"] = 0.0125
     cfgfile.write_text(yaml.safe_dump(cfg))
     planned, out = planned_jobs(tmp_path, cfgfile)
-    assert "train_seat" not in planned and "train_model" not in planned, out
-    assert {"evaluate_stability", "seat_results_table", "seat_fig_violin"} <= planned, out
+    assert "seat_train" not in planned and "models_train" not in planned, out
+    assert {"seat_evaluate", "seat_table_results", "seat_fig_violin"} <= planned, out

@@ -47,14 +47,14 @@ RUN_TIMEOUT_S = 300  # per snakemake call; a run takes about 2 min here
 MODEL = "bilstm-tanh/seed1"
 BAD_DEVICE_MESSAGE = "device 'cuda' was asked for but torch sees no CUDA device"
 
-GPU_RULES = {"train_model", "compute_importance"}
+GPU_RULES = {"models_train", "jw_importance"}
 # Columns that legitimately differ between two runs (wall-clock time), per table file name.
 VOLATILE_COLUMNS = {"epochs.parquet": {"seconds"}}
 
 
 DATASET = "small"  # a user dataset: no download_dataset job, one DAG level less on SLURM
-EXPECTED_RULES = {"prepare_dataset", "train_model", "predict", "compute_importance",
-                  "fig_test_summary"}
+EXPECTED_RULES = {"data_prepare", "models_train", "models_predict", "jw_importance",
+                  "models_fig_test_summary"}
 TARGETS = [
     f"results/figures/{DATASET}/{MODEL}/test_summary.png",
     f"results/jw/{DATASET}/{MODEL}/importance/gradient.parquet",
@@ -190,11 +190,11 @@ def test_failing_rule_is_reported(pipeline_runs):
     first, wd = pipeline_runs["first"], pipeline_runs["slurm_wd"]
     out = _output(first)
     assert first.returncode != 0, out[-4000:]
-    assert "Error in rule train_model" in out, out[-4000:]
+    assert "Error in rule models_train" in out, out[-4000:]
     assert "SLURM-job" in out and "FAILED" in out, out[-4000:]
     jobs = sh.slurm_jobs(wd, _run_id(first))
-    assert {j.rule: j.state for j in jobs} == {"prepare_dataset": "COMPLETED",
-                                               "train_model": "FAILED"}
+    assert {j.rule: j.state for j in jobs} == {"data_prepare": "COMPLETED",
+                                               "models_train": "FAILED"}
     # The cause is in the failed job's SLURM log (the rule's own log file stays empty: the
     # script's traceback goes to stderr, which the plugin writes to that log).
     (failed,) = [j for j in jobs if j.state == "FAILED"]
@@ -209,7 +209,7 @@ def test_rerun_submits_only_unfinished_jobs(pipeline_runs):
     assert second.returncode == 0, _output(second)[-6000:]
     jobs = sh.slurm_jobs(wd, _run_id(second))
     assert sorted(j.rule for j in jobs) == sorted(
-        {"train_model", "predict", "compute_importance", "fig_test_summary"}
+        {"models_train", "models_predict", "jw_importance", "models_fig_test_summary"}
     ), [(j.rule, j.state) for j in jobs]
     assert {j.state for j in jobs} == {"COMPLETED"}
     # what run 1 finished is untouched (the failed rule's log is rewritten by its rerun)

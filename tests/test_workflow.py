@@ -35,8 +35,8 @@ def test_lint_is_clean():
 
 def test_dry_run_of_default_config_plans_the_whole_chain():
     out = snakemake("-n", "--cores", "1", "--quiet", "rules").stdout
-    for rule in ("download_dataset", "prepare_dataset", "embed_vocabulary", "train_model",
-                 "predict", "fig_test_summary", "metrics_table", "dataset_table"):
+    for rule in ("data_download", "data_prepare", "data_embed", "models_train",
+                 "models_predict", "models_fig_test_summary", "models_table_metrics", "data_table_stats"):
         assert rule in out, rule
 
 
@@ -123,7 +123,7 @@ def test_tiny_end_to_end_run(tmp_path):
     assert (fig / "test_summary.png").stat().st_size > 10_000
     assert (fig / "test_summary.pdf").read_bytes().startswith(b"%PDF")
     assert "| dataset |" in (res / "tables" / "test_metrics.md").read_text()
-    assert (res / "logs" / "train_model" / name / "bilstm-tanh" / "seed1.log").read_text() \
+    assert (res / "logs" / "models_train" / name / "bilstm-tanh" / "seed1.log").read_text() \
         .count("epoch ") >= 2
 
     # nothing left to do; a training knob re-runs only what depends on it
@@ -132,14 +132,14 @@ def test_tiny_end_to_end_run(tmp_path):
     cfg["train"]["lr"] = 0.002
     cfgfile.write_text(yaml.safe_dump(cfg))
     planned, out = jobs_planned(tmp_path, cfgfile, targets)
-    assert planned == {"train_model", "predict", "fig_test_summary", "metrics_table"}, out
+    assert planned == {"models_train", "models_predict", "models_fig_test_summary", "models_table_metrics"}, out
 
     # same config + seed = same bytes (weights and predictions), on CPU
     weights = (model_dir / "model.safetensors").read_bytes()
     preds = (pred_dir / "test.parquet").read_bytes()
     cfg["train"]["lr"] = 0.001
     cfgfile.write_text(yaml.safe_dump(cfg))
-    snakemake(*run, "--forcerun", "train_model")
+    snakemake(*run, "--forcerun", "models_train")
     assert (model_dir / "model.safetensors").read_bytes() == weights
     assert (pred_dir / "test.parquet").read_bytes() == preds
 

@@ -105,7 +105,7 @@ def test_wp_rules_end_to_end(tmp_path, mirror):
     cfg["wp"]["adversary"]["lambdas"] = [0.001, 10.0, 0.1]
     cfgfile.write_text(yaml.safe_dump(cfg))
     planned = planned_rules(tmp_path, cfgfile)
-    assert planned == {"wp_adversary", "wp_adversary_table", "wp_tradeoff", "wp_fig_tradeoff"}
+    assert planned == {"wp_adversary", "wp_table_adversary", "wp_tradeoff", "wp_fig_tradeoff"}
     out = run_snakemake(tmp_path, cfgfile, "-n", "--cores", "1", *TARGETS).stdout
     assert "lambda0.1/" in out and "lambda10/model" not in out
 

@@ -26,7 +26,7 @@ def embedding_input(wildcards):
     return prepared_file("embeddings.safetensors", wildcards.dataset)
 
 
-rule download_dataset:
+rule data_download:
     output:
         directory(raw_dir()),
     params:
@@ -35,7 +35,7 @@ rule download_dataset:
     conda:
         "../envs/seatlib.yaml"
     log:
-        "results/logs/download_dataset/{dataset}.log",
+        "results/logs/data_download/{dataset}.log",
     resources:
         mem_mb=1000,
         runtime=30,
@@ -43,7 +43,7 @@ rule download_dataset:
         "../../scripts/download_dataset.py"
 
 
-rule prepare_dataset:
+rule data_prepare:
     input:
         raw=raw_input,
     output:
@@ -57,7 +57,7 @@ rule prepare_dataset:
     conda:
         "../envs/seatlib.yaml"
     log:
-        "results/logs/prepare_dataset/{dataset}.log",
+        "results/logs/data_prepare/{dataset}.log",
     resources:
         mem_mb=4000,
         runtime=30,
@@ -65,7 +65,7 @@ rule prepare_dataset:
         "../../scripts/prepare_dataset.py"
 
 
-rule embed_vocabulary:
+rule data_embed:
     input:
         vocab=prepared_file("vocab.txt"),
     output:
@@ -75,7 +75,7 @@ rule embed_vocabulary:
     conda:
         "../envs/seatlib.yaml"
     log:
-        "results/logs/embed_vocabulary/{dataset}.log",
+        "results/logs/data_embed/{dataset}.log",
     resources:
         mem_mb=2000,
         runtime=10,
@@ -83,7 +83,7 @@ rule embed_vocabulary:
         "../../scripts/embed_vocabulary.py"
 
 
-rule dataset_table:
+rule data_table_stats:
     input:
         [prepared_file("stats.parquet", d) for d in EXP["datasets"]],
     output:
@@ -96,7 +96,7 @@ rule dataset_table:
     conda:
         "../envs/seatlib.yaml"
     log:
-        "results/logs/dataset_table.log",
+        "results/logs/data_table_stats.log",
     localrule: True
     script:
         "../../scripts/dataset_table.py"

@@ -37,7 +37,7 @@ def jw_targets():
     return targets
 
 
-rule compute_importance:
+rule jw_importance:
     input:
         weights=model_file("model.safetensors"),
         config=model_file("config.json"),
@@ -52,7 +52,7 @@ rule compute_importance:
     conda:
         "../envs/seatlib.yaml"
     log:
-        "results/logs/compute_importance/{dataset}/{encoder}-{attention}/seed{seed}/{method}.log",
+        "results/logs/jw_importance/{dataset}/{encoder}-{attention}/seed{seed}/{method}.log",
     resources:
         mem_mb=6000,
         runtime=120,
@@ -61,7 +61,7 @@ rule compute_importance:
         "../../scripts/compute_importance.py"
 
 
-rule compare_importance:
+rule jw_agreement:
     input:
         predictions=prediction_file("test.parquet"),
         importance=expand(
@@ -76,7 +76,7 @@ rule compare_importance:
     conda:
         "../envs/seatlib.yaml"
     log:
-        "results/logs/compare_importance/{dataset}/{encoder}-{attention}/seed{seed}.log",
+        "results/logs/jw_agreement/{dataset}/{encoder}-{attention}/seed{seed}.log",
     resources:
         mem_mb=4000,
         runtime=30,
@@ -103,7 +103,7 @@ rule jw_table2:
         "../../scripts/jw_table2.py"
 
 
-rule permute_attention:
+rule jw_permute:
     input:
         weights=model_file("model.safetensors"),
         config=model_file("config.json"),
@@ -118,7 +118,7 @@ rule permute_attention:
     conda:
         "../envs/seatlib.yaml"
     log:
-        "results/logs/permute_attention/{dataset}/{encoder}-{attention}/seed{seed}.log",
+        "results/logs/jw_permute/{dataset}/{encoder}-{attention}/seed{seed}.log",
     resources:
         mem_mb=4000,
         runtime=60,
@@ -127,7 +127,7 @@ rule permute_attention:
         "../../scripts/permute_attention.py"
 
 
-rule attack_attention:
+rule jw_adversary:
     input:
         weights=model_file("model.safetensors"),
         config=model_file("config.json"),
@@ -142,7 +142,7 @@ rule attack_attention:
     conda:
         "../envs/seatlib.yaml"
     log:
-        "results/logs/attack_attention/{dataset}/{encoder}-{attention}/seed{seed}.log",
+        "results/logs/jw_adversary/{dataset}/{encoder}-{attention}/seed{seed}.log",
     resources:
         mem_mb=4000,
         runtime=120,
@@ -151,7 +151,7 @@ rule attack_attention:
         "../../scripts/attack_attention.py"
 
 
-rule fig_jw_tau_hist:
+rule jw_fig_tau_hist:
     input:
         "results/jw/{dataset}/{encoder}-{attention}/seed{seed}/agreement.parquet",
     output:
@@ -165,7 +165,7 @@ rule fig_jw_tau_hist:
     conda:
         "../envs/seatlib.yaml"
     log:
-        "results/logs/fig_jw_tau_hist/{dataset}/{encoder}-{attention}/seed{seed}.log",
+        "results/logs/jw_fig_tau_hist/{dataset}/{encoder}-{attention}/seed{seed}.log",
     resources:
         mem_mb=2000,
         runtime=10,
@@ -173,7 +173,7 @@ rule fig_jw_tau_hist:
         "../../scripts/fig_jw_tau_hist.py"
 
 
-rule fig_jw_tau_density:
+rule jw_fig_tau_density:
     input:
         "results/jw/{dataset}/{encoder}-{attention}/seed{seed}/agreement.parquet",
     output:
@@ -187,7 +187,7 @@ rule fig_jw_tau_density:
     conda:
         "../envs/seatlib.yaml"
     log:
-        "results/logs/fig_jw_tau_density/{dataset}/{encoder}-{attention}/seed{seed}.log",
+        "results/logs/jw_fig_tau_density/{dataset}/{encoder}-{attention}/seed{seed}.log",
     resources:
         mem_mb=2000,
         runtime=10,
@@ -195,7 +195,7 @@ rule fig_jw_tau_density:
         "../../scripts/fig_jw_tau_density.py"
 
 
-rule fig_jw_permutation:
+rule jw_fig_permutation:
     input:
         "results/jw/{dataset}/{encoder}-{attention}/seed{seed}/permutation.parquet",
     output:
@@ -209,7 +209,7 @@ rule fig_jw_permutation:
     conda:
         "../envs/seatlib.yaml"
     log:
-        "results/logs/fig_jw_permutation/{dataset}/{encoder}-{attention}/seed{seed}.log",
+        "results/logs/jw_fig_permutation/{dataset}/{encoder}-{attention}/seed{seed}.log",
     resources:
         mem_mb=2000,
         runtime=10,
@@ -217,7 +217,7 @@ rule fig_jw_permutation:
         "../../scripts/fig_jw_permutation.py"
 
 
-rule fig_jw_adversary:
+rule jw_fig_adversary:
     input:
         "results/jw/{dataset}/{encoder}-{attention}/seed{seed}/adversary.parquet",
     output:
@@ -231,7 +231,7 @@ rule fig_jw_adversary:
     conda:
         "../envs/seatlib.yaml"
     log:
-        "results/logs/fig_jw_adversary/{dataset}/{encoder}-{attention}/seed{seed}.log",
+        "results/logs/jw_fig_adversary/{dataset}/{encoder}-{attention}/seed{seed}.log",
     resources:
         mem_mb=2000,
         runtime=10,
@@ -239,7 +239,7 @@ rule fig_jw_adversary:
         "../../scripts/fig_jw_adversary.py"
 
 
-rule fig_jw_adversary_example:
+rule jw_fig_adversary_example:
     input:
         adversary="results/jw/{dataset}/{encoder}-{attention}/seed{seed}/adversary.parquet",
         predictions=prediction_file("test.parquet"),
@@ -254,7 +254,7 @@ rule fig_jw_adversary_example:
     conda:
         "../envs/seatlib.yaml"
     log:
-        "results/logs/fig_jw_adversary_example/{dataset}/{encoder}-{attention}/seed{seed}.log",
+        "results/logs/jw_fig_adversary_example/{dataset}/{encoder}-{attention}/seed{seed}.log",
     resources:
         mem_mb=2000,
         runtime=10,
@@ -262,7 +262,7 @@ rule fig_jw_adversary_example:
         "../../scripts/fig_jw_adversary_example.py"
 
 
-rule fig_jw_tau_bars:
+rule jw_fig_tau_bars:
     input:
         "results/tables/jw_table2.parquet",
     output:
@@ -275,7 +275,7 @@ rule fig_jw_tau_bars:
     conda:
         "../envs/seatlib.yaml"
     log:
-        "results/logs/fig_jw_tau_bars.log",
+        "results/logs/jw_fig_tau_bars.log",
     localrule: True
     script:
         "../../scripts/fig_jw_tau_bars.py"

@@ -1,4 +1,4 @@
-rule train_model:
+rule models_train:
     input:
         train=prepared_file("train.parquet"),
         dev=prepared_file("dev.parquet"),
@@ -17,7 +17,7 @@ rule train_model:
     conda:
         "../envs/seatlib.yaml"
     log:
-        "results/logs/train_model/{dataset}/{encoder}-{attention}/seed{seed}.log",
+        "results/logs/models_train/{dataset}/{encoder}-{attention}/seed{seed}.log",
     resources:
         mem_mb=4000,
         runtime=120,
@@ -26,7 +26,7 @@ rule train_model:
         "../../scripts/train_model.py"
 
 
-rule predict:
+rule models_predict:
     input:
         weights=model_file("model.safetensors"),
         config=model_file("config.json"),
@@ -40,7 +40,7 @@ rule predict:
     conda:
         "../envs/seatlib.yaml"
     log:
-        "results/logs/predict/{dataset}/{encoder}-{attention}/seed{seed}.log",
+        "results/logs/models_predict/{dataset}/{encoder}-{attention}/seed{seed}.log",
     resources:
         mem_mb=4000,
         runtime=30,
@@ -48,7 +48,7 @@ rule predict:
         "../../scripts/predict.py"
 
 
-rule metrics_table:
+rule models_table_metrics:
     input:
         experiment_grid(prediction_file("test_metrics.parquet")),
     output:
@@ -61,13 +61,13 @@ rule metrics_table:
     conda:
         "../envs/seatlib.yaml"
     log:
-        "results/logs/metrics_table.log",
+        "results/logs/models_table_metrics.log",
     localrule: True
     script:
         "../../scripts/metrics_table.py"
 
 
-rule fig_test_summary:
+rule models_fig_test_summary:
     input:
         predictions=prediction_file("test.parquet"),
     output:
@@ -81,7 +81,7 @@ rule fig_test_summary:
     conda:
         "../envs/seatlib.yaml"
     log:
-        "results/logs/fig_test_summary/{dataset}/{encoder}-{attention}/seed{seed}.log",
+        "results/logs/models_fig_test_summary/{dataset}/{encoder}-{attention}/seed{seed}.log",
     resources:
         mem_mb=1000,
         runtime=10,

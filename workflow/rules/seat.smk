@@ -95,7 +95,7 @@ def seat_targets():
 
 # SEAT (Hu et al. AAAI 2023) and its baselines: docs/seat.md. Helpers: common.smk (SEAT).
 # Models: results/seat/models/{dataset}/{encoder}/{method}/seed{seed}/ (the vanilla model is
-# train_model's results/models/{dataset}/{encoder}-tanh/seed{seed}/, reused, not retrained).
+# models_train's results/models/{dataset}/{encoder}-tanh/seed{seed}/, reused, not retrained).
 
 
 rule seat_all:
@@ -124,7 +124,7 @@ rule seat_substitutions:
         "../../scripts/seat_substitutions.py"
 
 
-rule train_seat:
+rule seat_train:
     input:
         train=prepared_file("train.parquet"),
         dev=prepared_file("dev.parquet"),
@@ -145,7 +145,7 @@ rule train_seat:
     conda:
         "../envs/seatlib.yaml"
     log:
-        "results/logs/train_seat/{dataset}/{encoder}/{method}/seed{seed}.log",
+        "results/logs/seat_train/{dataset}/{encoder}/{method}/seed{seed}.log",
     resources:
         mem_mb=4000,
         runtime=240,
@@ -154,7 +154,7 @@ rule train_seat:
         "../../scripts/train_seat.py"
 
 
-rule evaluate_stability:
+rule seat_evaluate:
     input:
         weights=seat_model_file("model.safetensors"),
         config=seat_model_file("config.json"),
@@ -176,7 +176,7 @@ rule evaluate_stability:
     conda:
         "../envs/seatlib.yaml"
     log:
-        "results/logs/evaluate_stability/{dataset}/{encoder}/{method}/seed{seed}.log",
+        "results/logs/seat_evaluate/{dataset}/{encoder}/{method}/seed{seed}.log",
     resources:
         mem_mb=4000,
         runtime=120,
@@ -185,7 +185,7 @@ rule evaluate_stability:
         "../../scripts/evaluate_stability.py"
 
 
-rule seat_results_table:
+rule seat_table_results:
     input:
         seat_grid("results/seat/eval/{dataset}/{encoder}/{method}/seed{seed}/summary.parquet"),
     output:
@@ -200,13 +200,13 @@ rule seat_results_table:
     conda:
         "../envs/seatlib.yaml"
     log:
-        "results/logs/seat_results_table.log",
+        "results/logs/seat_table_results.log",
     localrule: True
     script:
         "../../scripts/seat_results_table.py"
 
 
-rule seat_seed_stability:
+rule seat_table_seed_stability:
     input:
         seat_grid("results/seat/eval/{dataset}/{encoder}/{method}/seed{seed}/instances.parquet"),
     output:
@@ -221,7 +221,7 @@ rule seat_seed_stability:
     conda:
         "../envs/seatlib.yaml"
     log:
-        "results/logs/seat_seed_stability.log",
+        "results/logs/seat_table_seed_stability.log",
     localrule: True
     script:
         "../../scripts/seat_seed_stability.py"

@@ -92,10 +92,10 @@ def wp_targets():
 
 
 # Wiegreffe & Pinter 2019's controls (docs/wiegreffe_pinter.md). The uniform baseline and the
-# extra seeds are ordinary train_model/predict outputs; these rules compare and extend them.
+# extra seeds are ordinary models_train/models_predict outputs; these rules compare and extend them.
 
 
-rule wp_uniform_table:
+rule wp_table_uniform:
     input:
         unpack(wp_uniform_inputs),
     output:
@@ -109,7 +109,7 @@ rule wp_uniform_table:
     conda:
         "../envs/seatlib.yaml"
     log:
-        "results/logs/wp_uniform_table/{dataset}.log",
+        "results/logs/wp_table_uniform/{dataset}.log",
     localrule: True
     script:
         "../../scripts/wp_uniform_table.py"
@@ -174,7 +174,7 @@ rule wp_adversary:
         "../../scripts/wp_adversary.py"
 
 
-rule wp_adversary_table:
+rule wp_table_adversary:
     input:
         base=wp_base_predictions,
         predictions=lambda w: wp_adversary_files(w.dataset, "test.parquet"),
@@ -190,7 +190,7 @@ rule wp_adversary_table:
     conda:
         "../envs/seatlib.yaml"
     log:
-        "results/logs/wp_adversary_table/{dataset}.log",
+        "results/logs/wp_table_adversary/{dataset}.log",
     resources:
         mem_mb=2000,
         runtime=10,
@@ -234,7 +234,7 @@ rule wp_guided:
         "../../scripts/wp_guided.py"
 
 
-rule wp_guided_table:
+rule wp_table_guided:
     input:
         lambda w: [path.format(dataset=w.dataset) for _, _, path in wp_guides()],
     output:
@@ -250,7 +250,7 @@ rule wp_guided_table:
     conda:
         "../envs/seatlib.yaml"
     log:
-        "results/logs/wp_guided_table/{dataset}.log",
+        "results/logs/wp_table_guided/{dataset}.log",
     localrule: True
     script:
         "../../scripts/wp_guided_table.py"
