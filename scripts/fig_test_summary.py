@@ -1,6 +1,6 @@
 """Figure: confusion matrix and max-attention distribution per predicted class (test split)."""
 
-from seatlib.figures.test_summary import plot_test_summary
+from seatlib.figures.models_test_summary import plot_test_summary
 from seatlib.logs import setup_logging
 from seatlib.schema import read_table
 

@@ -4,8 +4,8 @@ import pandas as pd
 
 from seatlib.agreement import table2
 from seatlib.logs import setup_logging
+from seatlib.markdown import write_markdown
 from seatlib.schema import read_table, write_table
-from seatlib.tables import write_markdown
 
 sm = snakemake  # noqa: F821
 setup_logging(sm.log[0])

@@ -35,8 +35,8 @@ def test_lint_is_clean():
 
 def test_dry_run_of_default_config_plans_the_whole_chain():
     out = snakemake("-n", "--cores", "1", "--quiet", "rules").stdout
-    for rule in ("data_download", "data_prepare", "data_embed", "models_train",
-                 "models_predict", "models_fig_test_summary", "models_table_metrics", "data_table_stats"):
+    for rule in ("data_download", "data_prepare", "data_embed", "models_train", "models_predict",
+                 "models_fig_test_summary", "models_table_metrics", "data_table_stats"):
         assert rule in out, rule
 
 
@@ -132,7 +132,8 @@ def test_tiny_end_to_end_run(tmp_path):
     cfg["train"]["lr"] = 0.002
     cfgfile.write_text(yaml.safe_dump(cfg))
     planned, out = jobs_planned(tmp_path, cfgfile, targets)
-    assert planned == {"models_train", "models_predict", "models_fig_test_summary", "models_table_metrics"}, out
+    assert planned == {"models_train", "models_predict", "models_fig_test_summary",
+                       "models_table_metrics"}, out
 
     # same config + seed = same bytes (weights and predictions), on CPU
     weights = (model_dir / "model.safetensors").read_bytes()

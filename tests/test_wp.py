@@ -8,6 +8,7 @@ import pytest
 import torch
 from scipy.spatial.distance import jensenshannon
 
+from seatlib.metrics import max_attention_bin_label as max_attention_bin
 from seatlib.schema import to_arrow
 from seatlib.train import TrainConfig
 from seatlib.wp.common import attention_kl, compare_to_base, divergences
@@ -24,7 +25,7 @@ from seatlib.wp.guided import (
     train_guided,
     uniform_guides,
 )
-from seatlib.wp.seeds import max_attention_bin, seed_variance, seed_variance_summary
+from seatlib.wp.seeds import seed_variance, seed_variance_summary
 from seatlib.wp.settings import PAPER_SEEDS, WPConfigError, lambda_tag, wp_settings
 from tests.conftest import tiny_batch, tiny_model
 

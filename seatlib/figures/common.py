@@ -7,8 +7,6 @@ import numpy as np
 
 from seatlib.io import atomic_path
 
-MAX_ATTENTION_BINS = (0.0, 0.25, 0.5, 0.75, 1.0)
-
 
 def save_figure(fig, pdf_path, png_path, dpi: int = 150) -> None:
     with atomic_path(pdf_path) as tmp:
@@ -19,11 +17,6 @@ def save_figure(fig, pdf_path, png_path, dpi: int = 150) -> None:
 
 
 BIN_LABELS = ("[0, .25)", "[.25, .5)", "[.5, .75)", "[.75, 1]")
-
-
-def max_attention_bin(values) -> np.ndarray:
-    """Index 0..3 of JW's max-attention bins [0,.25), [.25,.5), [.5,.75), [.75,1]."""
-    return np.clip(np.digitize(np.asarray(values, dtype=float), MAX_ATTENTION_BINS[1:-1]), 0, 3)
 
 
 def violins_by_bin(ax, values, bins, classes, class_names=None, vert=False) -> None:

@@ -7,7 +7,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from seatlib.figures.common import max_attention_bin, save_figure, violins_by_bin
+from seatlib.figures.common import save_figure, violins_by_bin
+from seatlib.metrics import max_attention_bin
 
 
 def plot_adversary(adv: pd.DataFrame, pdf, png) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from seatlib.figures.common import max_attention_bin, save_figure, violins_by_bin
+from seatlib.figures.common import save_figure, violins_by_bin
+from seatlib.metrics import max_attention_bin
 
 
 def plot_permutation(perm: pd.DataFrame, pdf, png) -> None:

@@ -9,8 +9,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from seatlib.figures.common import MAX_ATTENTION_BINS, save_figure
+from seatlib.figures.common import save_figure
 from seatlib.figures.seat_common import LABELS, ordered
+from seatlib.metrics import MAX_ATTENTION_BINS
 
 FLOOR = 1e-12  # JSD values are drawn on a log10 scale
 

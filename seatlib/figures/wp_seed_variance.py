@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from seatlib.figures.common import save_figure
-from seatlib.wp.seeds import max_attention_bin
+from seatlib.metrics import max_attention_bin_label as max_attention_bin
 
 LN2 = math.log(2.0)
 COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]

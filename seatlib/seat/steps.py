@@ -15,6 +15,7 @@ from seatlib.checkpoint import load_model, save_model
 from seatlib.data.prepare import read_vocab
 from seatlib.device import resolve_device, seed_everything
 from seatlib.embeddings import load_embeddings, load_glove_6b_50d
+from seatlib.markdown import write_markdown
 from seatlib.models.classifier import ModelConfig, build_model
 from seatlib.schema import read_table, write_table
 from seatlib.seat.config import SeatEvalConfig, SeatTrainConfig
@@ -23,7 +24,6 @@ from seatlib.seat.evaluate import evaluate_model
 from seatlib.seat.substitution import glove_neighbours, substitution_frame
 from seatlib.seat.topk import true_topk_overlap
 from seatlib.seat.train import forward_split, train_seat
-from seatlib.tables import write_markdown
 from seatlib.train import TrainConfig
 
 log = logging.getLogger("seatlib.seat")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from seatlib.figures.common import MAX_ATTENTION_BINS
+from seatlib.metrics import max_attention_bin_label
 from seatlib.wp.common import compare_to_base
 
 
@@ -35,19 +35,11 @@ def seed_variance(base: pd.DataFrame, seeds: dict[int, pd.DataFrame]) -> pd.Data
     })
 
 
-def max_attention_bin(values: np.ndarray, edges=MAX_ATTENTION_BINS) -> np.ndarray:
-    """JW/WP's bins [0,.25), [.25,.5), [.5,.75), [.75,1] as labels."""
-    labels = [f"[{lo:g}, {hi:g}{']' if i == len(edges) - 2 else ')'}"
-              for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:], strict=True))]
-    idx = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, len(labels) - 1)
-    return np.array(labels, dtype=object)[idx]
-
-
 def seed_variance_summary(per_instance: pd.DataFrame) -> pd.DataFrame:
     """-> schema "wp_seed_variance_summary": per predicted class x max-attention bin, plus
     "all" rows (pred_class "all" and/or bin "all")."""
     df = per_instance.assign(pred_class=per_instance["pred"].astype(str),
-                             max_attention_bin=max_attention_bin(
+                             max_attention_bin=max_attention_bin_label(
                                  per_instance["max_attention"].to_numpy()))
     rows = []
     for cls_key in ("pred_class", None):

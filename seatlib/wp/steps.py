@@ -13,11 +13,11 @@ from seatlib.checkpoint import load_model, save_model
 from seatlib.data.prepare import read_vocab
 from seatlib.device import resolve_device, seed_everything
 from seatlib.embeddings import load_embeddings
+from seatlib.markdown import write_markdown
 from seatlib.metrics import classification_scores
 from seatlib.models.classifier import ModelConfig, build_model
 from seatlib.predict import predict_split, score_predictions
 from seatlib.schema import read_table, write_table
-from seatlib.tables import write_markdown
 from seatlib.train import TrainConfig
 from seatlib.wp.common import compare_to_base
 from seatlib.wp.consistent_adversary import (
