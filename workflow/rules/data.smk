@@ -29,18 +29,20 @@ def embedding_input(wildcards):
 rule data_download:
     output:
         directory(raw_dir()),
-    params:
-        mirror=data_mirror(),
-        timeout=config["data"]["download_timeout"],
+    log:
+        log_file("data_download", "{dataset}"),
+    benchmark:
+        benchmark_file("data_download", "{dataset}")
     conda:
         "../envs/seatlib.yaml"
-    log:
-        "results/logs/data_download/{dataset}.log",
     resources:
         mem_mb=1000,
         runtime=30,
+    params:
+        mirror=data_mirror(),
+        timeout=config["data"]["download_timeout"],
     script:
-        "../../scripts/download_dataset.py"
+        STEP
 
 
 rule data_prepare:
@@ -52,17 +54,19 @@ rule data_prepare:
         test=prepared_file("test.parquet"),
         vocab=prepared_file("vocab.txt"),
         stats=prepared_file("stats.parquet"),
-    params:
-        options=prepare_params,
+    log:
+        log_file("data_prepare", "{dataset}"),
+    benchmark:
+        benchmark_file("data_prepare", "{dataset}")
     conda:
         "../envs/seatlib.yaml"
-    log:
-        "results/logs/data_prepare/{dataset}.log",
     resources:
         mem_mb=4000,
         runtime=30,
+    params:
+        options=prepare_params,
     script:
-        "../../scripts/prepare_dataset.py"
+        STEP
 
 
 rule data_embed:
@@ -70,37 +74,46 @@ rule data_embed:
         vocab=prepared_file("vocab.txt"),
     output:
         prepared_file("embeddings.safetensors"),
-    params:
-        source=config["embedding"]["source"],
+    log:
+        log_file("data_embed", "{dataset}"),
+    benchmark:
+        benchmark_file("data_embed", "{dataset}")
     conda:
         "../envs/seatlib.yaml"
-    log:
-        "results/logs/data_embed/{dataset}.log",
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        source=config["embedding"]["source"],
     script:
-        "../../scripts/embed_vocabulary.py"
+        STEP
 
 
 rule data_table_stats:
     input:
         [prepared_file("stats.parquet", d) for d in EXP["datasets"]],
     output:
-        parquet="results/tables/dataset_stats.parquet",
+        parquet="results/data/tables/dataset_stats.parquet",
         markdown=report(
-            "results/tables/dataset_stats.md",
+            "results/data/tables/dataset_stats.md",
             caption="../report/dataset_stats.rst",
             category="Data",
         ),
+    log:
+        log_file("data_table_stats"),
+    benchmark:
+        benchmark_file("data_table_stats")
+    localrule: True
     conda:
         "../envs/seatlib.yaml"
-    log:
-        "results/logs/data_table_stats.log",
-    localrule: True
     script:
-        "../../scripts/dataset_table.py"
+        STEP
 
 
 def data_targets():
-    return ["results/tables/dataset_stats.md"]
+    return [rules.data_table_stats.output.markdown]
+
+
+rule data_all:
+    input:
+        data_targets(),
