@@ -1,9 +1,4 @@
-# --- helpers of the models track ---
-def models_figure(
-    name, dataset="{dataset}", model="{encoder}-{attention}", seed="{seed}"
-):
-    """A per-model figure of the models track."""
-    return f"results/models/figures/{dataset}/{model}/seed{seed}/{name}"
+include: "models_helpers.smk"
 
 
 rule models_train:
@@ -93,13 +88,9 @@ rule models_fig_test_summary:
             subcategory="{dataset} {encoder}-{attention} seed {seed}",
         ),
     log:
-        log_file(
-            "models_fig_test_summary", "{dataset}/{encoder}-{attention}/seed{seed}"
-        ),
+        log_file("models_fig_test_summary", "{dataset}/{encoder}-{attention}/seed{seed}"),
     benchmark:
-        benchmark_file(
-            "models_fig_test_summary", "{dataset}/{encoder}-{attention}/seed{seed}"
-        )
+        benchmark_file("models_fig_test_summary", "{dataset}/{encoder}-{attention}/seed{seed}")
     conda:
         "../envs/seatlib.yaml"
     resources:
@@ -107,13 +98,6 @@ rule models_fig_test_summary:
         runtime=10,
     script:
         STEP
-
-
-def models_targets():
-    return [
-        rules.models_table_metrics.output.markdown,
-        *experiment_grid(rules.models_fig_test_summary.output.png),
-    ]
 
 
 rule models_all:
