@@ -33,7 +33,7 @@ from seatlib.embeddings import load_embeddings  # noqa: E402
 from seatlib.io import write_json  # noqa: E402
 from seatlib.models.classifier import ModelConfig, build_model  # noqa: E402
 from seatlib.schema import read_table  # noqa: E402
-from seatlib.seat.config import SeatTrainConfig  # noqa: E402
+from seatlib.seat.settings import SeatTrainConfig  # noqa: E402
 from seatlib.seat.train import forward_split, train_seat  # noqa: E402
 from seatlib.train import TrainConfig, train_model  # noqa: E402
 
