@@ -1,23 +1,27 @@
 """SEAT: adversaries, top-k surrogate, objectives, metrics and substitution on tiny inputs."""
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
+from seatlib.divergence import jsd_authors as jsd
+from seatlib.divergence import tvd
 from seatlib.models.attention import masked_softmax
-from seatlib.schema import write_table
+from seatlib.predict import run_split
+from seatlib.schema import read_table, write_table
 from seatlib.seat import attacks
-from seatlib.seat.config import AttackConfig, IATConfig, SeatEvalConfig, SeatTrainConfig
-from seatlib.seat.divergence import jsd, sens, tvd
 from seatlib.seat.evaluate import embedding_stability, erasure, evaluate_model
+from seatlib.seat.metrics import sens
 from seatlib.seat.objectives import OBJECTIVES, PERTURBS, Batch, bce_per_instance
 from seatlib.seat.pgd import attention_constraint, iat, pgd, simplex_projection
+from seatlib.seat.settings import AttackConfig, IATConfig, SeatEvalConfig, SeatTrainConfig
 from seatlib.seat.substitution import nearest_neighbours, substitute, substitution_frame
 from seatlib.seat.topk import topk_overlap_loss, true_topk_overlap
-from seatlib.seat.train import forward_split, train_seat
+from seatlib.seat.train import train_seat
 from seatlib.train import TrainConfig, classification_loss
 from tests.conftest import tiny_batch, tiny_model
 
@@ -273,7 +277,7 @@ def toy_split(n=48, seed=0, prefix="train"):
 
 
 def targets(model, df):
-    return forward_split(model, list(df["token_ids"]), 16, "cpu")
+    return run_split(model, list(df["token_ids"]), 16, "cpu")
 
 
 @pytest.mark.parametrize("method", list(OBJECTIVES))
@@ -426,10 +430,130 @@ def test_substitute_replaces_n_eligible_words_reproducibly():
     assert a["token_ids"][1].tolist() == [2, 8, 5, 3]
 
 
-def test_glove_loader_is_the_one_named(monkeypatch):
+# ------------------------------------------------------------------ steps (the rules' jobs)
+
+
+def job(rule, inputs, outputs, params, wildcards=None, threads=1):
+    """What scripts/step.py hands a steps function: Snakemake's job, here a namespace."""
+    ns = SimpleNamespace
+    return ns(rule=rule, input=inputs, output=outputs, params=ns(**params),
+              wildcards=ns(**(wildcards or {})), threads=threads, log=[], resources=ns())
+
+
+def test_substitution_step_takes_the_glove_neighbours(monkeypatch, tmp_path):
+    from seatlib.data.text import SPECIALS
     from seatlib.seat import steps
 
-    assert steps.load_glove_6b_50d.__module__ == "seatlib.embeddings"
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(12)]
+    vectors = rng.normal(size=(len(words), 5)).astype(np.float32)
+    monkeypatch.setattr("seatlib.embeddings.load_glove_6b_50d", lambda: (words, vectors))
+    vocab = [*SPECIALS, *words[:10]]  # w10, w11 are not in the vocabulary
+    (tmp_path / "vocab.txt").write_text("\n".join(vocab) + "\n")
+    test = toy_split(20, 3, "test")
+    test["token_ids"] = [[2, *(4 + rng.integers(0, 10, size=4)).tolist(), 3] for _ in range(20)]
+    write_table(test, tmp_path / "test.parquet", "split")
+    out = tmp_path / "subst.parquet"
+    steps.seat_substitutions(job("seat_substitutions",
+                                 SimpleNamespace(split=tmp_path / "test.parquet",
+                                                 vocab=tmp_path / "vocab.txt"),
+                                 [out], {"n_words": 2, "seed": 0}))
+    sub = read_table(out, "seat_substitutions")
+    unit = vectors[:10] / np.linalg.norm(vectors[:10], axis=1, keepdims=True)
+    cos = unit @ unit.T
+    np.fill_diagonal(cos, -np.inf)
+    nearest = {words[i]: words[j] for i, j in enumerate(cos.argmax(1))}  # by hand
+    assert (sub["n_changed"] == 2).all()
+    for row in sub.itertuples():
+        assert [nearest[w] for w in row.original] == list(row.replacement)
+
+
+def save_tiny(model, folder):
+    from seatlib.checkpoint import save_model
+
+    folder.mkdir(parents=True, exist_ok=True)
+    save_model(model, folder / "model.safetensors", folder / "config.json")
+    return folder / "model.safetensors", folder / "config.json"
+
+
+def test_train_and_evaluate_steps_take_the_job(tmp_path):
+    import json
+
+    from safetensors.torch import load_file
+
+    from seatlib.seat import steps
+
+    splits = {"train": toy_split(24), "dev": toy_split(8, 1, "dev"),
+              "test": toy_split(10, 2, "test")}
+    for name, df in splits.items():
+        write_table(df, tmp_path / f"{name}.parquet", "split")
+    van = tiny_model(seed=5)
+    van_w, van_c = save_tiny(van, tmp_path / "vanilla")
+    model_dir = tmp_path / "word-at"
+    train = {"batch_size": 8}
+    seat = {"epochs": 1, "embedding_pgd": {"steps": 1}}
+    wildcards = {"dataset": "toy", "encoder": "bilstm", "method": "word-at", "seed": "3"}
+    steps.seat_train(job("seat_train", SimpleNamespace(
+        train=tmp_path / "train.parquet", dev=tmp_path / "dev.parquet", vanilla_weights=van_w,
+        vanilla_config=van_c, embeddings=[]), SimpleNamespace(
+        weights=model_dir / "model.safetensors", config=model_dir / "config.json",
+        epochs=model_dir / "epochs.parquet"), {"train": train, "seat": seat, "device": "cpu"},
+        wildcards))
+    # the same as the library called directly: initial weights drawn from torch's seed 3
+    torch.manual_seed(3)
+    model = tiny_model(seed=3).train()
+    state, frame, best = train_seat(model, "word-at", splits["train"], splits["dev"],
+                                    targets(van, splits["train"]), targets(van, splits["dev"]),
+                                    TrainConfig(batch_size=8), SeatTrainConfig.from_dict(seat),
+                                    3, "cpu")
+    saved = load_file(str(model_dir / "model.safetensors"))
+    assert set(saved) == set(state) and all(torch.equal(saved[k], state[k]) for k in state)
+    epochs = pd.read_parquet(model_dir / "epochs.parquet")
+    assert epochs["train_loss"].tolist() == frame["train_loss"].tolist()
+    assert epochs["method"].tolist() == ["word-at"] and epochs["seed"].tolist() == [3]
+    cfg = json.loads((model_dir / "config.json").read_text())
+    assert cfg["selected_epoch"] == best == 0 and cfg["method"] == "word-at"
+
+    ev = tmp_path / "eval"
+    ecfg = {"radius": 0.05, "radii": [0.1, 0.05], "steps": 2, "max_examples": 4}
+    subst = toy_split(10, 2, "test")[["example_id", "token_ids"]].assign(
+        positions=[[] for _ in range(10)], original=[[] for _ in range(10)],
+        replacement=[[] for _ in range(10)], n_changed=0)
+    write_table(subst, tmp_path / "subst.parquet", "seat_substitutions")
+    outputs = SimpleNamespace(summary=ev / "summary.parquet", instances=ev / "instances.parquet",
+                              perturbation=ev / "perturbation.parquet")
+    summary = steps.seat_evaluate(job("seat_evaluate", SimpleNamespace(
+        weights=model_dir / "model.safetensors", config=model_dir / "config.json",
+        vanilla_weights=van_w, vanilla_config=van_c, test=tmp_path / "test.parquet",
+        substitutions=tmp_path / "subst.parquet"), outputs,
+        {"eval": ecfg, "topk": 3, "device": "cpu"}, wildcards))
+    s = read_table(ev / "summary.parquet", "seat_summary").iloc[0]
+    assert s["n_test"] == 10 and s["n_attacked"] == 4 and s["selected_epoch"] == 0
+    assert s["n_substituted"] == 0 and s["subst_jsd"] == 0.0
+    assert s["macro_f1"] == summary["macro_f1"].iat[0]
+    inst = read_table(ev / "instances.parquet", "seat_instances")
+    probs, _ = targets(model.eval(), splits["test"])  # the selected (only) epoch's model
+    assert np.allclose(np.stack(inst["prob"]), probs.numpy(), atol=1e-6)
+
+
+def test_seed_stability_by_hand():
+    from seatlib.seat.steps import seed_stability_frame
+
+    att = {1: [[0.0, 0.7, 0.2, 0.1, 0.0], [0.0, 1.0, 0.0]],
+           2: [[0.0, 0.1, 0.2, 0.7, 0.0], [0.0, 1.0, 0.0]]}
+    prob = {1: [[0.9, 0.1], [0.3, 0.7]], 2: [[0.6, 0.4], [0.3, 0.7]]}
+    rows = [{"dataset": "toy", "encoder": "bilstm", "method": "seat", "seed": s,
+             "example_id": f"e{i}", "attention": np.asarray(att[s][i], np.float32),
+             "prob": np.asarray(prob[s][i], np.float32)} for s in (2, 1) for i in (1, 0)]
+    frame = seed_stability_frame(pd.DataFrame(rows), k=1)
+    assert frame[["seed_a", "seed_b", "n"]].values.tolist() == [[1, 2, 2]]
+    a, b = np.array([0.7, 0.2, 0.1]), np.array([0.1, 0.2, 0.7])
+    m = (a + b) / 2
+    jsd0 = 0.5 * (a * np.log(a / m)).sum() + 0.5 * (b * np.log(b / m)).sum()
+    r = frame.iloc[0]
+    assert r["attention_jsd"] == pytest.approx(jsd0 / 2, abs=1e-6)  # the second pair agrees
+    assert r["prediction_tvd"] == pytest.approx(0.3 / 2, abs=1e-6)
+    assert r["topk_overlap"] == pytest.approx(0.5)  # top-1: w1 vs w3; w1 vs w1
 
 
 def test_attack_helpers_keep_shapes():

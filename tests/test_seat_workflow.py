@@ -46,7 +46,7 @@ def test_seat_rules_end_to_end(tmp_path):
     snakemake("seat_all", *run)
 
     res = tmp_path / "results"
-    n_test = len(read_table(res / "prepared" / name / "test.parquet", "split"))
+    n_test = len(read_table(res / "data" / "prepared" / name / "test.parquet", "split"))
     for method in METHODS:
         for seed in (1, 2):
             ev = res / "seat" / "eval" / name / "bilstm" / method / f"seed{seed}"
@@ -71,7 +71,7 @@ def test_seat_rules_end_to_end(tmp_path):
     md = (res / "seat" / "tables" / "results.md").read_text()
     assert "| dataset | encoder | method |" in md and "sens" in md
     seeds = read_table(res / "seat" / "tables" / "seed_stability.parquet",
-                       "seat_table_seed_stability")
+                       "seat_seed_stability")
     assert set(seeds["method"]) == set(METHODS)
     assert (seeds[["seed_a", "seed_b"]].to_numpy() == [1, 2]).all()
     assert np.all(seeds["attention_jsd"] >= 0)
@@ -84,6 +84,9 @@ def test_seat_rules_end_to_end(tmp_path):
         assert (folder / f"{fig}.pdf").read_bytes().startswith(b"%PDF")
     log = res / "logs" / "seat_train" / name / "bilstm" / "seat" / "seed1.log"
     assert "epoch 1/1" in log.read_text()
+    bench = res / "benchmarks" / "seat_train" / name / "bilstm" / "seat" / "seed1.tsv"
+    assert bench.read_text().startswith("s\t")  # Snakemake's benchmark: seconds, memory, ...
+    assert (res / "benchmarks" / "seat_table_results" / "seat_table_results.tsv").exists()
 
     # nothing left to do; an evaluation knob re-runs the evaluation, not the training
     planned, out = planned_jobs(tmp_path, cfgfile)

@@ -2,14 +2,16 @@
 
 One module per concern:
 
-- ``config``: the ``seat:`` block of config.yaml as dataclasses (paper values as defaults).
-- ``divergence``: per-instance TVD, JSD and the Sens area.
+- ``settings``: the ``seat:`` block of config.yaml as dataclasses (paper values as defaults).
+- ``metrics``: the Sens area and one-hot gold labels (TVD and the authors' JSD are
+  ``seatlib.divergence.tvd`` / ``jsd_authors``).
 - ``pgd``: l-inf / l2 projected gradient ascent, simplex projection, interpretable AT (iAT).
 - ``topk``: the differentiable top-k surrogate and the true top-k overlap.
 - ``objectives``: SEAT (paper / authors' development code), the released-code variant and the
   baselines, a registry by method name.
-- ``train``: the training loop (vanilla targets, dev-only model selection, per-epoch log).
+- ``train``: SEAT's batch loss and dev evaluation for the one loop ``seatlib.fit.fit``
+  (vanilla targets, dev-only model selection, per-epoch log).
 - ``substitution``: GloVe nearest-neighbour word substitution.
 - ``evaluate``: F1, stability under embedding PGD, Sens, Comp/Suff, top-k overlap, substitution.
-- ``steps``: file-to-file steps the rule scripts call.
+- ``steps``: one function per rule of workflow/rules/seat.smk, taking the job.
 """

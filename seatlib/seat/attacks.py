@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import torch
 
+from seatlib.divergence import tvd
 from seatlib.models.base import probabilities
-from seatlib.seat.config import AttackConfig, IATConfig
-from seatlib.seat.divergence import tvd
 from seatlib.seat.pgd import (
     attention_constraint,
     attention_directions,
@@ -24,6 +23,7 @@ from seatlib.seat.pgd import (
     random_start,
     word_directions,
 )
+from seatlib.seat.settings import AttackConfig, IATConfig
 
 
 def input_mask(input_ids: torch.Tensor) -> torch.Tensor:

@@ -5,7 +5,7 @@
   maximising the prediction change TVD(p(x), p(x + delta)); per instance JSD(attention clean,
   perturbed) and TVD(prediction clean, perturbed), for every radius of the config (all radii of
   a batch attacked at once, one row per (instance, radius));
-- Sens: ``divergence.sens`` over ``eval.radii`` (each radius is a value of the attack, never
+- Sens: ``seat.metrics.sens`` over ``eval.radii`` (each radius is a value of the attack, never
   state kept between models: the released code's leak, spec 10.3, cannot happen);
 - comprehensiveness / sufficiency: TVD between the prediction and the prediction with each
   instance's own top-k attention words' embeddings zeroed / with only them kept (SOS and EOS are
@@ -20,14 +20,15 @@ import numpy as np
 import pandas as pd
 import torch
 
-from seatlib.batching import pad_batch, sequential_batches
+from seatlib.batching import pad_batch, real_mask, sequential_batches
+from seatlib.divergence import jsd_authors, tvd
 from seatlib.metrics import classification_scores
 from seatlib.models.base import probabilities
+from seatlib.predict import run_split
 from seatlib.seat.attacks import pgd_embeddings
-from seatlib.seat.config import SeatEvalConfig
-from seatlib.seat.divergence import jsd, sens, tvd
+from seatlib.seat.metrics import sens
+from seatlib.seat.settings import SeatEvalConfig
 from seatlib.seat.topk import topk_set, true_topk_overlap
-from seatlib.seat.train import forward_split, real_mask_of
 
 
 def ragged(padded: np.ndarray, lengths: np.ndarray) -> list[np.ndarray]:
@@ -90,7 +91,7 @@ def embedding_stability(model, token_ids: list, radii: list[float], ecfg: SeatEv
             parts.append(pd.DataFrame({
                 "row": np.tile(rows, n_r),
                 "radius": np.repeat(np.asarray(radii, dtype=np.float64), len(rows)),
-                "jsd": jsd(att_r, adv.attention).cpu().numpy().astype(np.float64),
+                "jsd": jsd_authors(att_r, adv.attention).cpu().numpy().astype(np.float64),
                 "tvd": tvd(p_r, probabilities(adv.logits)).cpu().numpy().astype(np.float64)}))
     if not parts:
         return pd.DataFrame({"row": [], "radius": [], "jsd": [], "tvd": []})
@@ -119,16 +120,16 @@ def evaluate_model(model, test_df: pd.DataFrame, vanilla_attention: torch.Tensor
     labels = test_df["label"].to_numpy()
     lengths = np.array([len(t) for t in ids])
     bs = max(ecfg.batch_size, 1)
-    probs, att = forward_split(model, ids, 4 * bs, device)
-    real = real_mask_of(ids, att.shape[1])
+    probs, att = run_split(model, ids, 4 * bs, device)
+    real = real_mask(lengths, att.shape[1])
     scores = classification_scores(labels, probs.numpy())
     overlap = true_topk_overlap(att, vanilla_attention[:, : att.shape[1]], real, topk).numpy()
     comp, suff = erasure(model, ids, ecfg.erasure_k, 4 * bs, device)
 
     # word substitution
     sub_ids = [np.asarray(t) for t in subst_df["token_ids"]]
-    p_sub, att_sub = forward_split(model, sub_ids, 4 * bs, device)
-    sub_jsd = jsd(att, att_sub).numpy()
+    p_sub, att_sub = run_split(model, sub_ids, 4 * bs, device)
+    sub_jsd = jsd_authors(att, att_sub).numpy()
     sub_tvd = tvd(probs, p_sub).numpy()
     n_changed = subst_df["n_changed"].to_numpy()
     changed = n_changed > 0

@@ -22,10 +22,11 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from seatlib.divergence import tvd
 from seatlib.models.base import probabilities
 from seatlib.seat import attacks
-from seatlib.seat.config import SeatTrainConfig
-from seatlib.seat.divergence import one_hot_labels, tvd
+from seatlib.seat.metrics import one_hot_labels
+from seatlib.seat.settings import SeatTrainConfig
 from seatlib.seat.topk import topk_overlap_loss
 
 

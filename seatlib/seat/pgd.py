@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 import torch
 
-from seatlib.seat.config import AttackConfig
+from seatlib.seat.settings import AttackConfig
 
 TINY = 1e-12
 

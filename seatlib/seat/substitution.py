@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from seatlib.batching import real_mask
 from seatlib.embeddings import vocab_matrix
 
 FIRST_WORD_ID = 4  # PAD, UNK, SOS, EOS come first
@@ -54,8 +55,7 @@ def substitute(token_ids: list, neighbours: np.ndarray, n_words: int,
     rows = np.repeat(np.arange(n), lengths)
     cols = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     ids[rows, cols] = np.concatenate(token_ids) if n else []
-    pos = np.arange(l_max)[None, :]
-    word = (pos >= 1) & (pos < lengths[:, None] - 1)
+    word = real_mask(lengths, l_max).numpy()
     nb = neighbours[ids]
     eligible = word & (ids >= FIRST_WORD_ID) & (nb >= 0)
     keys = np.where(eligible, rng.random((n, l_max)), np.inf)

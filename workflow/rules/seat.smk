@@ -1,16 +1,36 @@
-# --- SEAT (workflow/rules/seat.smk, seatlib/seat) ---
+# SEAT (Hu et al. AAAI 2023) and its baselines: docs/seat.md; steps: seatlib/seat/steps.py.
+# Models: results/seat/models/{dataset}/{encoder}/{method}/seed{seed}/ (the vanilla model is
+# models_train's results/models/{dataset}/{encoder}-tanh/seed{seed}/, reused, not retrained);
+# per-model results: results/seat/eval/...; tables and figures: results/seat/{tables,figures}/.
 from seatlib.seat.objectives import METHODS as SEAT_METHODS
 
 SEAT = config["seat"]
 SEAT_TRAINED = "|".join(m for m in SEAT_METHODS if m != "vanilla")
 SEAT_EVALUATED = "|".join(SEAT_METHODS)
 SEAT_HEATMAP_METHODS = ("vanilla", "word-at", "attention-at", "seat-released", "seat")
+# the wildcards of one SEAT model
+SEAT_MODEL = "{dataset}/{encoder}/{method}/seed{seed}"
+
+
+def seat_file(kind, name, model=SEAT_MODEL):
+    """results/seat/{kind}/<model>/{name}: kind "models" (weights, config, epochs) or "eval"
+    (summary, instances, perturbation)."""
+    return f"results/seat/{kind}/{model}/{name}"
+
+
+def seat_substitutions_file(dataset="{dataset}"):
+    return f"results/seat/substitutions/{dataset}/test.parquet"
+
+
+def seat_figure(ext, name=None):
+    """results/seat/figures/{dataset}/{encoder}/<name>.<ext> (name: the rule's figure)."""
+    return f"results/seat/figures/{{dataset}}/{{encoder}}/{name or '{figure}'}.{ext}"
+
 
 def seat_vanilla_file(name):
-    """Input function: a file of the vanilla model the SEAT models of a dataset and encoder
-    target (train_model's {encoder}-tanh, first seed of seat.seeds)."""
-    seed = SEAT["seeds"][0]
-    return lambda w: model_file(name, w.dataset, f"{w.encoder}-tanh", seed)
+    """Input function: a file of the vanilla model every SEAT model of a dataset and encoder
+    targets (models_train's {encoder}-tanh, first seed of seat.seeds)."""
+    return lambda w: model_file(name, w.dataset, f"{w.encoder}-tanh", SEAT["seeds"][0])
 
 
 def seat_model_file(name):
@@ -19,41 +39,40 @@ def seat_model_file(name):
     def files(w):
         if w.method == "vanilla":
             return model_file(name, w.dataset, f"{w.encoder}-tanh", w.seed)
-        return f"results/seat/models/{w.dataset}/{w.encoder}/{w.method}/seed{w.seed}/{name}"
+        return seat_file(
+            "models", name, f"{w.dataset}/{w.encoder}/{w.method}/seed{w.seed}"
+        )
 
     return files
 
 
-def seat_grid(pattern, methods=None):
-    """pattern over seat.datasets x encoders x methods x seeds."""
+def seat_grid(kind, name):
+    """Every model's file: seat.datasets x encoders x methods x seeds."""
     return expand(
-        pattern,
+        seat_file(kind, name),
         dataset=SEAT["datasets"],
         encoder=SEAT["encoders"],
-        method=methods or SEAT["methods"],
+        method=SEAT["methods"],
         seed=SEAT["seeds"],
     )
 
 
-def seat_per_model(name, methods=None):
+def seat_per_model(kind, name, methods=None):
     """Input function: one file per method x seed of the rule's dataset and encoder."""
 
     def files(w):
+        model = f"{w.dataset}/{w.encoder}/{{method}}/seed{{seed}}"
         return expand(
-            f"results/seat/eval/{w.dataset}/{w.encoder}/{{method}}/seed{{seed}}/{name}",
-            method=methods or SEAT["methods"],
+            seat_file(kind, name, model),
+            method=SEAT["methods"] if methods is None else methods,
             seed=SEAT["seeds"],
         )
 
     return files
 
 
-def seat_trained_epochs(w):
-    return expand(
-        f"results/seat/models/{w.dataset}/{w.encoder}/{{method}}/seed{{seed}}/epochs.parquet",
-        method=[m for m in SEAT["methods"] if m != "vanilla"],
-        seed=SEAT["seeds"],
-    )
+def seat_trained():
+    return [m for m in SEAT["methods"] if m != "vanilla"]
 
 
 def seat_heatmap_methods():
@@ -61,14 +80,13 @@ def seat_heatmap_methods():
 
 
 def seat_heatmap_inputs(w):
-    seed = SEAT["seeds"][0]
+    model = f"{w.dataset}/{w.encoder}/{{method}}/seed{SEAT['seeds'][0]}"
     return {
         "test": prepared_file("test.parquet", w.dataset),
-        "substitutions": f"results/seat/substitutions/{w.dataset}/test.parquet",
-        "instances": [
-            f"results/seat/eval/{w.dataset}/{w.encoder}/{m}/seed{seed}/instances.parquet"
-            for m in seat_heatmap_methods()
-        ],
+        "substitutions": seat_substitutions_file(w.dataset),
+        "instances": expand(
+            seat_file("eval", "instances.parquet", model), method=seat_heatmap_methods()
+        ),
     }
 
 
@@ -80,22 +98,17 @@ def seat_targets():
     if len(SEAT["seeds"]) > 1:
         targets.append("results/seat/tables/seed_stability.md")
     figures = ["violin", "radius"]
-    if any(m != "vanilla" for m in SEAT["methods"]):
+    if seat_trained():
         figures.append("topk_epochs")
     if "vanilla" in SEAT["methods"] and len(seat_heatmap_methods()) > 1:
         figures.append("heatmap")
     targets += expand(
-        "results/seat/figures/{dataset}/{encoder}/{figure}.png",
+        seat_figure("png"),
         dataset=SEAT["datasets"],
         encoder=SEAT["encoders"],
         figure=figures,
     )
     return targets
-
-
-# SEAT (Hu et al. AAAI 2023) and its baselines: docs/seat.md. Helpers: common.smk (SEAT).
-# Models: results/seat/models/{dataset}/{encoder}/{method}/seed{seed}/ (the vanilla model is
-# models_train's results/models/{dataset}/{encoder}-tanh/seed{seed}/, reused, not retrained).
 
 
 rule seat_all:
@@ -109,19 +122,21 @@ rule seat_substitutions:
         split=prepared_file("test.parquet"),
         vocab=prepared_file("vocab.txt"),
     output:
-        "results/seat/substitutions/{dataset}/test.parquet",
-    params:
-        n_words=SEAT["eval"]["substitution_words"],
-        seed=SEAT["eval"]["seed"],
+        seat_substitutions_file(),
+    log:
+        log_file("seat_substitutions", "{dataset}"),
+    benchmark:
+        benchmark_file("seat_substitutions", "{dataset}")
     conda:
         "../envs/seatlib.yaml"
-    log:
-        "results/logs/seat_substitutions/{dataset}.log",
     resources:
         mem_mb=3000,
         runtime=10,
+    params:
+        n_words=SEAT["eval"]["substitution_words"],
+        seed=SEAT["eval"]["seed"],
     script:
-        "../../scripts/seat_substitutions.py"
+        STEP
 
 
 rule seat_train:
@@ -132,26 +147,28 @@ rule seat_train:
         vanilla_config=seat_vanilla_file("config.json"),
         embeddings=embedding_input,
     output:
-        weights="results/seat/models/{dataset}/{encoder}/{method}/seed{seed}/model.safetensors",
-        config="results/seat/models/{dataset}/{encoder}/{method}/seed{seed}/config.json",
-        epochs="results/seat/models/{dataset}/{encoder}/{method}/seed{seed}/epochs.parquet",
+        weights=seat_file("models", "model.safetensors"),
+        config=seat_file("models", "config.json"),
+        epochs=seat_file("models", "epochs.parquet"),
+    log:
+        log_file("seat_train", SEAT_MODEL),
+    benchmark:
+        benchmark_file("seat_train", SEAT_MODEL)
     wildcard_constraints:
         method=SEAT_TRAINED,
-    params:
-        train=config["train"],
-        seat=SEAT["train"],
-        device=config["device"],
-    threads: config["threads"]
     conda:
         "../envs/seatlib.yaml"
-    log:
-        "results/logs/seat_train/{dataset}/{encoder}/{method}/seed{seed}.log",
+    threads: config["threads"]
     resources:
         mem_mb=4000,
         runtime=240,
         gpu=1,
+    params:
+        train=config["train"],  # the JW recipe's keys, recorded whole in config.json
+        seat=SEAT["train"],
+        device=config["device"],
     script:
-        "../../scripts/train_seat.py"
+        STEP
 
 
 rule seat_evaluate:
@@ -161,33 +178,35 @@ rule seat_evaluate:
         vanilla_weights=seat_vanilla_file("model.safetensors"),
         vanilla_config=seat_vanilla_file("config.json"),
         test=prepared_file("test.parquet"),
-        substitutions="results/seat/substitutions/{dataset}/test.parquet",
+        substitutions=seat_substitutions_file(),
     output:
-        summary="results/seat/eval/{dataset}/{encoder}/{method}/seed{seed}/summary.parquet",
-        instances="results/seat/eval/{dataset}/{encoder}/{method}/seed{seed}/instances.parquet",
-        perturbation="results/seat/eval/{dataset}/{encoder}/{method}/seed{seed}/perturbation.parquet",
+        summary=seat_file("eval", "summary.parquet"),
+        instances=seat_file("eval", "instances.parquet"),
+        perturbation=seat_file("eval", "perturbation.parquet"),
+    log:
+        log_file("seat_evaluate", SEAT_MODEL),
+    benchmark:
+        benchmark_file("seat_evaluate", SEAT_MODEL)
     wildcard_constraints:
         method=SEAT_EVALUATED,
-    params:
-        eval=SEAT["eval"],
-        topk=SEAT["train"]["topk"],
-        device=config["device"],
-    threads: config["threads"]
     conda:
         "../envs/seatlib.yaml"
-    log:
-        "results/logs/seat_evaluate/{dataset}/{encoder}/{method}/seed{seed}.log",
+    threads: config["threads"]
     resources:
         mem_mb=4000,
         runtime=120,
         gpu=1,
+    params:
+        eval={k: v for k, v in SEAT["eval"].items() if k != "substitution_words"},
+        topk=SEAT["train"]["topk"],
+        device=config["device"],
     script:
-        "../../scripts/evaluate_stability.py"
+        STEP
 
 
 rule seat_table_results:
     input:
-        seat_grid("results/seat/eval/{dataset}/{encoder}/{method}/seed{seed}/summary.parquet"),
+        seat_grid("eval", "summary.parquet"),
     output:
         parquet="results/seat/tables/results.parquet",
         markdown=report(
@@ -195,20 +214,22 @@ rule seat_table_results:
             caption="../report/seat_results.rst",
             category="SEAT",
         ),
-    params:
-        methods=SEAT["methods"],
+    log:
+        log_file("seat_table_results"),
+    benchmark:
+        benchmark_file("seat_table_results")
+    localrule: True
     conda:
         "../envs/seatlib.yaml"
-    log:
-        "results/logs/seat_table_results.log",
-    localrule: True
+    params:
+        methods=SEAT["methods"],
     script:
-        "../../scripts/seat_results_table.py"
+        STEP
 
 
 rule seat_table_seed_stability:
     input:
-        seat_grid("results/seat/eval/{dataset}/{encoder}/{method}/seed{seed}/instances.parquet"),
+        seat_grid("eval", "instances.parquet"),
     output:
         parquet="results/seat/tables/seed_stability.parquet",
         markdown=report(
@@ -216,110 +237,120 @@ rule seat_table_seed_stability:
             caption="../report/seat_seed_stability.rst",
             category="SEAT",
         ),
-    params:
-        k=SEAT["train"]["topk"],
+    log:
+        log_file("seat_table_seed_stability"),
+    benchmark:
+        benchmark_file("seat_table_seed_stability")
+    localrule: True
     conda:
         "../envs/seatlib.yaml"
-    log:
-        "results/logs/seat_table_seed_stability.log",
-    localrule: True
+    params:
+        k=SEAT["train"]["topk"],
     script:
-        "../../scripts/seat_seed_stability.py"
+        STEP
 
 
 rule seat_fig_heatmap:
     input:
         unpack(seat_heatmap_inputs),
     output:
-        pdf="results/seat/figures/{dataset}/{encoder}/heatmap.pdf",
+        pdf=seat_figure("pdf", "heatmap"),
         png=report(
-            "results/seat/figures/{dataset}/{encoder}/heatmap.png",
+            seat_figure("png", "heatmap"),
             caption="../report/seat_heatmap.rst",
             category="SEAT",
             subcategory="{dataset} {encoder}",
         ),
-    params:
-        example=SEAT["figures"]["heatmap_example"],
+    log:
+        log_file("seat_fig_heatmap", "{dataset}/{encoder}"),
+    benchmark:
+        benchmark_file("seat_fig_heatmap", "{dataset}/{encoder}")
     conda:
         "../envs/seatlib.yaml"
-    log:
-        "results/logs/seat_fig_heatmap/{dataset}/{encoder}.log",
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        example=SEAT["figures"]["heatmap_example"],
     script:
-        "../../scripts/seat_fig_heatmap.py"
+        STEP
 
 
 rule seat_fig_violin:
     input:
-        seat_per_model("perturbation.parquet"),
+        seat_per_model("eval", "perturbation.parquet"),
     output:
-        pdf="results/seat/figures/{dataset}/{encoder}/violin.pdf",
+        pdf=seat_figure("pdf", "violin"),
         png=report(
-            "results/seat/figures/{dataset}/{encoder}/violin.png",
+            seat_figure("png", "violin"),
             caption="../report/seat_violin.rst",
             category="SEAT",
             subcategory="{dataset} {encoder}",
         ),
-    params:
-        radius=SEAT["eval"]["radius"],
-        methods=SEAT["methods"],
+    log:
+        log_file("seat_fig_violin", "{dataset}/{encoder}"),
+    benchmark:
+        benchmark_file("seat_fig_violin", "{dataset}/{encoder}")
     conda:
         "../envs/seatlib.yaml"
-    log:
-        "results/logs/seat_fig_violin/{dataset}/{encoder}.log",
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        radius=SEAT["eval"]["radius"],
+        methods=SEAT["methods"],
     script:
-        "../../scripts/seat_fig_violin.py"
+        STEP
 
 
 rule seat_fig_topk_epochs:
     input:
-        seat_trained_epochs,
+        seat_per_model("models", "epochs.parquet", seat_trained()),
     output:
-        pdf="results/seat/figures/{dataset}/{encoder}/topk_epochs.pdf",
+        pdf=seat_figure("pdf", "topk_epochs"),
         png=report(
-            "results/seat/figures/{dataset}/{encoder}/topk_epochs.png",
+            seat_figure("png", "topk_epochs"),
             caption="../report/seat_topk_epochs.rst",
             category="SEAT",
             subcategory="{dataset} {encoder}",
         ),
-    params:
-        k=SEAT["train"]["topk"],
-        methods=SEAT["methods"],
+    log:
+        log_file("seat_fig_topk_epochs", "{dataset}/{encoder}"),
+    benchmark:
+        benchmark_file("seat_fig_topk_epochs", "{dataset}/{encoder}")
     conda:
         "../envs/seatlib.yaml"
-    log:
-        "results/logs/seat_fig_topk_epochs/{dataset}/{encoder}.log",
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        k=SEAT["train"]["topk"],
+        methods=SEAT["methods"],
     script:
-        "../../scripts/seat_fig_topk_epochs.py"
+        STEP
 
 
 rule seat_fig_radius:
     input:
-        seat_per_model("perturbation.parquet"),
+        seat_per_model("eval", "perturbation.parquet"),
     output:
-        pdf="results/seat/figures/{dataset}/{encoder}/radius.pdf",
+        pdf=seat_figure("pdf", "radius"),
         png=report(
-            "results/seat/figures/{dataset}/{encoder}/radius.png",
+            seat_figure("png", "radius"),
             caption="../report/seat_radius.rst",
             category="SEAT",
             subcategory="{dataset} {encoder}",
         ),
-    params:
-        methods=SEAT["methods"],
+    log:
+        log_file("seat_fig_radius", "{dataset}/{encoder}"),
+    benchmark:
+        benchmark_file("seat_fig_radius", "{dataset}/{encoder}")
     conda:
         "../envs/seatlib.yaml"
-    log:
-        "results/logs/seat_fig_radius/{dataset}/{encoder}.log",
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        methods=SEAT["methods"],
     script:
-        "../../scripts/seat_fig_radius.py"
+        STEP

@@ -1,10 +1,10 @@
-"""Per-instance divergences (every metric is a mean of these, never a batch sum).
+"""SEAT's own metric helpers (the divergences themselves live in ``seatlib.divergence``:
+``tvd`` between class distributions, ``jsd_authors`` between attention vectors, as the authors
+compute it; spec 10.4 on the authors' ``batch_tvd``, which gives half of TVD).
 
-- ``tvd(p, q)``: total variation 0.5 * sum_c |p_c - q_c| between class distributions. For a
-  binary head this is |p_1 - q_1|; the authors' ``batch_tvd`` gives half of it (spec 10.4).
-- ``jsd(a, b)``: Jensen-Shannon divergence (natural log) between attention vectors, clamped to
-  [0, 1] with a 1e-10 epsilon and summed over positions, as the authors compute it.
 - ``sens``: the area under prediction change over a list of radii (spec section 4).
+- ``one_hot_labels``: gold labels as the class distribution the baselines' adversaries move
+  away from.
 """
 
 from __future__ import annotations
@@ -13,23 +13,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-
-EPS = 1e-10
-
-
-def tvd(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
-    """(B, C), (B, C) -> (B,)."""
-    return 0.5 * (p - q).abs().sum(-1)
-
-
-def jsd(a: torch.Tensor, b: torch.Tensor, eps: float = EPS) -> torch.Tensor:
-    """(B, L), (B, L) attention (0 at masked positions) -> (B,) JSD in nats."""
-    a = a.clamp(0, 1)
-    b = b.clamp(0, 1)
-    m = 0.5 * (a + b)
-    kl_am = (a * ((a + eps) / (m + eps)).log()).sum(-1)
-    kl_bm = (b * ((b + eps) / (m + eps)).log()).sum(-1)
-    return 0.5 * (kl_am + kl_bm)
 
 
 def one_hot_labels(labels: torch.Tensor, n_classes: int, dtype=torch.float32) -> torch.Tensor:
