@@ -34,7 +34,7 @@ def real_mask(lengths, length: int) -> torch.Tensor:
 def pad_rows(rows, length: int | None = None, dtype=torch.float64) -> torch.Tensor:
     """Ragged 1-D rows -> (N, L) tensor padded with 0 (L = the longest row, or ``length`` if
     that is longer)."""
-    tensors = [torch.as_tensor(np.array(r), dtype=dtype) for r in rows]  # a copy: rows may be read-only
+    tensors = [torch.as_tensor(np.array(r), dtype=dtype) for r in rows]  # copies read-only rows
     out = pad_sequence(tensors, batch_first=True, padding_value=0.0)
     if length is not None and out.shape[1] < length:
         out = torch.nn.functional.pad(out, (0, length - out.shape[1]))

@@ -2,8 +2,8 @@ import pytest
 import torch
 
 from seatlib.batching import pad_batch
-from seatlib.models.base import probabilities
 from seatlib.models.attention import masked_softmax
+from seatlib.models.base import probabilities
 from tests.conftest import tiny_batch, tiny_model
 
 COMBOS = [(e, a) for e in ("bilstm", "cnn", "average", "rnn") for a in ("tanh", "dot", "uniform")]
