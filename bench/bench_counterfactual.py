@@ -43,7 +43,7 @@ from seatlib.counterfactual import (  # noqa: E402
     search_adversaries,
     select_emax,
 )
-from seatlib.counterfactual.permute import length_sorted_batches  # noqa: E402
+from seatlib.counterfactual.common import length_sorted_batches  # noqa: E402
 from seatlib.io import write_json  # noqa: E402
 from seatlib.models import ModelConfig, build_model, probabilities  # noqa: E402
 from seatlib.predict import predict_split  # noqa: E402

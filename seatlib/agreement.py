@@ -12,7 +12,8 @@
 Pairs are counted from (B, r, L) sign tensors (O(B L^2) work, chunked to ``max_elements``),
 instances of varying length are padded and masked, and rows are processed in length-sorted
 chunks. ``agreement_frame`` correlates attention with every importance method and every pair of
-methods over the real tokens (positions 1..L-2); ``table2`` summarises per predicted class.
+methods over the real tokens (positions 1..L-2); ``seatlib.jw.table2`` summarises them per
+predicted class (JW's Table 2).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ import pandas as pd
 import torch
 from scipy import special
 
+from seatlib.batching import real_mask
+
 log = logging.getLogger("seatlib.agreement")
 
 EXACT_MAX_N = 33  # scipy: exact p-value for n <= 33 without ties
@@ -34,7 +37,6 @@ EXACT_MAX_N = 33  # scipy: exact p-value for n <= 33 without ties
 # "magnitude" ranks |score| (attention, gradient, LOO and saliency are magnitudes already),
 # "signed" ranks the raw score, so strong negative evidence ranks last
 SCORE_MODES = ("magnitude", "signed")
-SIGNIFICANCE = 0.05
 _META = ("dataset", "model", "seed", "split")
 
 
@@ -262,11 +264,11 @@ def agreement_frame(pred_df: pd.DataFrame, importance_frames: dict,
     attention = [np.asarray(a, dtype=np.float64) for a in pred_df["attention"]]
     lengths = np.array([len(a) for a in attention], dtype=np.int64)
     width = int(lengths.max()) if len(lengths) else 0
-    pos = np.arange(width)[None, :]
-    real = (pos >= 1) & (pos < lengths[:, None] - 1)
+    real = real_mask(lengths, width).numpy()
     values = {"attention": np.zeros((len(ids), width))}
     if width:
-        values["attention"][pos < lengths[:, None]] = np.concatenate(attention)
+        values["attention"][np.arange(width)[None, :] < lengths[:, None]] = \
+            np.concatenate(attention)
     for method, frame in importance_frames.items():
         if method == "attention":
             raise ValueError("importance method name 'attention' is reserved for attention")
@@ -293,26 +295,3 @@ def agreement_frame(pred_df: pd.DataFrame, importance_frames: dict,
                     ", ".join(f"{a}/{b}: {n}" for (a, b), n in counts.items()))
         out = out[~undefined].reset_index(drop=True)
     return out
-
-
-def table2(agreement_df: pd.DataFrame) -> pd.DataFrame:
-    """JW's Table 2 per (dataset, model, seed, split, method_a, method_b): mean tau, population
-    std (np.std), fraction with p <= 0.05 and n, per predicted class (``group`` "0", "1", ...)
-    and "overall". Table "agreement_summary"."""
-    keys = [*_META, "method_a", "method_b", "scores"]
-    missing = [c for c in (*keys, "pred", "tau", "p_value") if c not in agreement_df.columns]
-    if missing:
-        raise ValueError(f"agreement frame lacks column(s) {missing}")
-    df = agreement_df[[*keys, "pred", "tau", "p_value"]].copy()
-    df["significant"] = (df["p_value"] <= SIGNIFICANCE).astype(np.float64)
-    per_class = df.assign(group=df["pred"].astype(np.int64).astype(str))
-    overall = df.assign(group="overall")
-    both = pd.concat([per_class, overall], ignore_index=True)
-    both["_order"] = np.where(both["group"] == "overall", np.iinfo(np.int64).max,
-                              pd.to_numeric(both["group"], errors="coerce").fillna(0))
-    grouped = both.groupby([*keys, "_order", "group"], sort=True)
-    out = grouped.agg(mean_tau=("tau", "mean"),
-                      std_tau=("tau", lambda t: float(np.std(t.to_numpy()))),
-                      sig_frac=("significant", "mean"), n=("tau", "size")).reset_index()
-    out["n"] = out["n"].astype(np.int64)
-    return out.drop(columns="_order")[[*keys, "group", "mean_tau", "std_tau", "sig_frac", "n"]]

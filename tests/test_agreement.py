@@ -11,8 +11,8 @@ from seatlib.agreement import (
     agreement_frame,
     kendall_tau_b,
     kendall_tau_b_ragged,
-    table2,
 )
+from seatlib.jw.table2 import table2
 from seatlib.schema import read_table, write_table
 
 

@@ -13,7 +13,7 @@ from seatlib.counterfactual import (
     permutation_indices,
     permute_real_tokens,
 )
-from seatlib.counterfactual.permute import length_sorted_batches
+from seatlib.counterfactual.common import length_sorted_batches
 from seatlib.divergence import LN2, jsd, kl, tvd
 from seatlib.models import probabilities
 from seatlib.predict import predict_split

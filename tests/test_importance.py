@@ -9,7 +9,15 @@ from conftest import tiny_batch, tiny_model
 from torch import nn
 
 from seatlib.batching import pad_batch
-from seatlib.importance import METHODS, compute_importance, importance_frame, loo, method_options
+from seatlib.importance import (
+    METHODS,
+    compute_importance,
+    importance_frame,
+    importance_options,
+    importance_table,
+    loo,
+    method_options,
+)
 from seatlib.importance import deeplift as dl
 from seatlib.importance import deeplift_shap as dls
 from seatlib.importance.common import (
@@ -64,8 +72,8 @@ def test_pad_positions_get_zero():
     model = tiny_model("cnn", "dot").double()
     ids, real = tiny_batch()
     target = torch.zeros(3, dtype=torch.long)
-    for name, fn in METHODS.items():
-        s, _ = fn(model, ids, real, target, AttributionOptions(n_steps=4, n_samples=2))
+    for name, m in METHODS.items():
+        s, _ = m.attribute(model, ids, real, target, AttributionOptions(n_steps=4, n_samples=2))
         assert s.shape == ids.shape
         assert (s[~real] == 0).all(), name
 
@@ -75,7 +83,7 @@ def test_gradient_is_the_one_hot_gradient(n_classes):
     model = tiny_model("bilstm", "tanh", n_classes=n_classes).double()
     ids, real = tiny_batch()
     target = torch.tensor([0, 1, n_classes - 1])
-    scores, _ = METHODS["gradient"](model, ids, real, target, AttributionOptions())
+    scores, _ = METHODS["gradient"].attribute(model, ids, real, target, AttributionOptions())
     # reference: autograd on a one-hot input, attention detached, gradient at the present word
     one_hot = nn.functional.one_hot(ids, model.embedding.num_embeddings).double()
     one_hot.requires_grad_(True)
@@ -95,7 +103,7 @@ def test_gradient_finite_difference_on_one_word():
     model = tiny_model("average", "tanh").double()
     ids, real = tiny_batch()
     target = torch.tensor([1, 1, 1])
-    scores, _ = METHODS["gradient"](model, ids, real, target, AttributionOptions())
+    scores, _ = METHODS["gradient"].attribute(model, ids, real, target, AttributionOptions())
     # scaling the present word's embedding by (1 + h) changes p by about h * g_t (attention fixed)
     emb = true_embeddings(model, ids)
     with torch.no_grad():
@@ -227,7 +235,7 @@ def test_integrated_gradients_completeness(encoder):
     gaps = []
     for steps in (2, 200):
         opts = AttributionOptions(n_steps=steps, baseline="unk")
-        scores, delta = METHODS["integrated_gradients"](model, ids, real, target, opts)
+        scores, delta = METHODS["integrated_gradients"].attribute(model, ids, real, target, opts)
         ref = single_reference(model, ids, real, emb, opts)
         p_x = probs_of(model, ids, real, emb).gather(1, target[:, None])[:, 0]
         p_ref = probs_of(model, ids, real, ref).gather(1, target[:, None])[:, 0]
@@ -341,3 +349,66 @@ def test_errors_name_what_was_expected():
         importance_frame(scores, df, {k: meta[k] for k in list(meta)[:3]}, "gradient", {})
     with pytest.raises(ValueError, match=r"options \['steps'\] are unknown"):
         importance_frame(scores, df, meta, "gradient", {"steps": 3})
+
+
+JW_OPTIONS = {"target": "predicted", "baseline": "pad", "shap_baseline": "random",
+              "max_examples": 2, "n_steps": 5, "n_samples": 3, "internal_batch_size": None,
+              "batch_size": 2}
+
+
+def test_registry_gives_each_method_only_its_options():
+    assert importance_options("integrated_gradients", JW_OPTIONS) == {
+        "target": "predicted", "batch_size": 2, "max_examples": 2, "baseline": "pad",
+        "n_steps": 5, "internal_batch_size": None}
+    assert importance_options("gradient_shap", JW_OPTIONS) == {
+        "target": "predicted", "batch_size": 2, "max_examples": 2, "shap_baseline": "random",
+        "n_samples": 3}
+    assert set(importance_options("saliency", JW_OPTIONS)) == {"target", "batch_size",
+                                                               "max_examples"}
+    assert set(importance_options("loo", JW_OPTIONS)) == {"target", "batch_size",
+                                                          "max_examples", "internal_batch_size"}
+    with pytest.raises(ValueError, match=r"key jw.importance: lacks \['n_steps'\]"):
+        importance_options("integrated_gradients",
+                           {k: v for k, v in JW_OPTIONS.items() if k != "n_steps"})
+
+
+@pytest.mark.parametrize("method", sorted(METHODS))
+def test_options_a_method_does_not_read_leave_its_scores_alone(method):
+    """The registry's capabilities against the code: an option outside ``reads`` changes
+    nothing; baseline, n_steps and n_samples inside it change the scores."""
+    model = tiny_model("bilstm", "tanh", vocab_size=30).double()
+    df = split_frame()
+    base = {"baseline": "random", "n_steps": 3, "n_samples": 2}
+    run = lambda **kw: compute_importance(model, df, method, device="cpu",  # noqa: E731
+                                          **{**base, **kw})
+    ref = run()
+    reads = METHODS[method].reads
+    for key, other in (("baseline", "unk"), ("n_steps", 4), ("n_samples", 3)):
+        got = run(**{key: other})
+        changed = any(not np.array_equal(a, b) for a, b in zip(ref, got, strict=True))
+        assert changed == (key in reads), (method, key)
+
+
+@pytest.mark.parametrize("method", sorted(METHODS))
+def test_importance_table_equals_the_call_with_every_option(method):
+    """What a rule runs (only the method's options) equals the call given every option, the
+    SHAP methods taking shap_baseline as their baseline; stored columns as before."""
+    model = tiny_model("cnn", "tanh").double()
+    df = split_frame()
+    meta = {"dataset": "toy", "model": "cnn-tanh", "seed": 1, "split": "test"}
+    pred = pd.DataFrame({**meta, "example_id": df["example_id"]})
+    got = importance_table(model, df, pred, method, importance_options(method, JW_OPTIONS),
+                           device="cpu")
+    opts = {k: v for k, v in JW_OPTIONS.items() if k not in ("max_examples", "shap_baseline")}
+    if method in ("gradient_shap", "deeplift_shap"):
+        opts["baseline"] = JW_OPTIONS["shap_baseline"]
+    sub = df.iloc[np.sort(np.random.default_rng(0).choice(len(df), 2, replace=False))]
+    sub = sub.reset_index(drop=True)
+    scores = compute_importance(model, sub, method, device="cpu", seed=0, **opts)
+    pd.testing.assert_frame_equal(got, importance_frame(scores, sub, pred, method, opts),
+                                  check_exact=True)
+    stored = got[["baseline", "n_steps", "n_samples"]].drop_duplicates().values.tolist()
+    expected = {"integrated_gradients": ["pad", 5, 0], "deeplift": ["pad", 0, 0],
+                "gradient_shap": ["random", 0, 3], "deeplift_shap": ["random", 0, 3]}
+    assert stored == [expected.get(method, ["none", 0, 0])]
+    assert got["example_id"].nunique() == 2

@@ -152,41 +152,35 @@ def test_tiny_end_to_end_run(tmp_path):
     assert (pred_dir / "test.parquet").read_bytes() == preds
 
 
-def test_tiny_jain_wallace_study(tmp_path):
+def test_tiny_jain_wallace_study(tmp_path_factory):
     """JW's study through the workflow on a tiny config: Table 2, permutation, adversary and
-    every per-model figure from Parquet."""
-    cfg = small_config(tmp_path)
+    every per-model figure from Parquet (the run is shared with tests/test_jw_workflow.py)."""
+    from tests.test_jw_workflow import jw_targets, tiny_jw_study
+
+    workdir, cfg = tiny_jw_study(tmp_path_factory)
     name = cfg["experiments"]["datasets"][0]
-    cfg["experiments"]["encoders"] = ["bilstm", "average"]
-    cfg["jw"] = {
-        "importance": {"methods": ["gradient", "loo", "integrated_gradients"], "n_steps": 8},
-        "permutation": {"n_permutations": 10},
-        "adversary": {"steps": 20},
-    }
-    cfgfile = tmp_path / "config.yaml"
-    cfgfile.write_text(yaml.safe_dump(cfg))
-    figs = ["tau_hist", "tau_density", "permutation", "adversary", "adversary_example"]
-    targets = ["results/tables/jw_table2.md", "results/figures/jw/tau_bars.png"] + [
-        f"results/figures/jw/{name}/{enc}-tanh/seed1/{fig}.png"
-        for enc in ("bilstm", "average") for fig in figs
-    ]
-    snakemake(*targets, "--cores", "2", "--snakefile", str(REPO / "Snakefile"), "--directory",
-              str(tmp_path), "--configfile", str(cfgfile))
-    res = tmp_path / "results"
-    summary = read_table(res / "tables" / "jw_table2.parquet", "agreement_summary")
+    res = workdir / "results"
+    summary = read_table(res / "jw" / "tables" / "table2.parquet", "agreement_summary")
     pairs = set(zip(summary["method_a"], summary["method_b"], strict=True))
     assert ("attention", "gradient") in pairs and ("gradient", "loo") in pairs
     assert set(summary["model"]) == {"bilstm-tanh", "average-tanh"}
     assert summary["mean_tau"].between(-1, 1).all() and summary["sig_frac"].between(0, 1).all()
-    n_test = len(read_table(res / "prepared" / name / "test.parquet", "split"))
+    n_test = len(read_table(res / "data" / "prepared" / name / "test.parquet", "split"))
     jw = res / "jw" / name / "bilstm-tanh" / "seed1"
     imp = read_table(jw / "importance" / "loo.parquet", "importance")
     assert imp["example_id"].nunique() == n_test
+    ig = read_table(jw / "importance" / "integrated_gradients.parquet", "importance")
+    assert set(ig["n_steps"]) == {8} and set(ig["baseline"]) == {"pad"}
+    assert set(imp["n_steps"]) == {0} and set(imp["baseline"]) == {"none"}
     perm = read_table(jw / "permutation.parquet", "permutation")
     adv = read_table(jw / "adversary.parquet", "adversary")
     assert len(perm) == len(adv) == n_test
     assert (perm["median_tvd"] >= 0).all()
     assert adv["emax_jsd"].between(0, np.log(2) + 1e-6).all()
     assert (adv["emax_tvd"] <= 0.05 + 1e-6).all()
-    for target in targets:
-        assert (tmp_path / target).stat().st_size > 1000, target
+    for target in jw_targets(name):
+        assert (workdir / target).stat().st_size > 1000, target
+    for rule in ("jw_importance", "jw_permute", "jw_fig_tau_bars"):
+        assert list((res / "benchmarks" / rule).rglob("*.tsv")), rule
+    log = res / "logs" / "jw_importance" / name / "bilstm-tanh" / "seed1" / "loo.log"
+    assert "jw_importance done" in log.read_text()

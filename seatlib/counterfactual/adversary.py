@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from seatlib.counterfactual.permute import (
+from seatlib.counterfactual.common import (
     align_predictions,
     check_probabilities,
     instance_columns,

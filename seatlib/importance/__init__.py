@@ -12,18 +12,25 @@ long table "importance". Methods (``METHODS``), one module each:
 
 The attributed output is the probability of the target class: ``predicted`` (the model's argmax)
 or ``gold`` (the label). References (``baseline``) replace the real tokens' embeddings only.
+
+``METHODS`` is the registry: each ``Method`` says which ``jw.importance`` options it reads
+(``config_keys``), so its rule receives only those (``importance_options``) and a change of
+``n_steps`` re-runs integrated gradients alone. ``importance_table`` is what a rule runs: the
+seeded subset of the split, one method, the long table.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import torch
 
 from seatlib.batching import pad_batch, sequential_batches
+from seatlib.data.pipeline import sample_rows
 from seatlib.data.text import EOS, SOS
 from seatlib.importance import (
     deeplift,
@@ -37,45 +44,90 @@ from seatlib.importance import (
 from seatlib.importance.common import BASELINES, TARGETS, AttributionOptions, derive_seed
 from seatlib.models.base import probabilities
 
-METHODS: dict[str, Callable] = {
-    "gradient": gradient.attribute,
-    "loo": loo.attribute,
-    "integrated_gradients": integrated_gradients.attribute,
-    "gradient_shap": gradient_shap.attribute,
-    "deeplift": deeplift.attribute,
-    "deeplift_shap": deeplift_shap.attribute,
-    "saliency": saliency.attribute,
+COMMON_OPTIONS = ("target", "batch_size", "max_examples")
+"""``jw.importance`` keys that every method reads (``max_examples``: the seeded subset)."""
+STORED_OPTIONS = ("target", "baseline", "n_steps", "n_samples")
+"""Options stored in every row of table "importance" ("none" / 0 where a method has none)."""
+
+
+@dataclass(frozen=True)
+class Method:
+    """A registered importance method and its capabilities.
+
+    ``attribute(model, input_ids, real_mask, target, AttributionOptions)`` -> (scores (B, L),
+    delta (B,) or None) is the one call shape. ``reads``: the options of ``compute_importance``
+    it reads besides ``target`` and ``batch_size`` (of ``baseline``, ``n_steps``,
+    ``internal_batch_size``, ``n_samples``); ``baseline_key``: the ``jw.importance`` key read as
+    its baseline (the SHAP methods take a distribution of references, ``shap_baseline``).
+    """
+
+    attribute: Callable
+    reads: tuple[str, ...] = ()
+    baseline_key: str = "baseline"
+
+    @property
+    def config_keys(self) -> tuple[str, ...]:
+        """The ``jw.importance`` keys this method reads: its rule's params."""
+        own = tuple(self.baseline_key if k == "baseline" else k for k in self.reads)
+        return (*COMMON_OPTIONS, *own)
+
+    def call_options(self, config: dict) -> dict:
+        """``jw.importance`` keys -> ``compute_importance`` keyword arguments (target,
+        batch_size and the options it reads, the baseline under ``baseline``)."""
+        out = {"target": config["target"], "batch_size": config["batch_size"]}
+        for k in self.reads:
+            out[k] = config[self.baseline_key if k == "baseline" else k]
+        return out
+
+
+METHODS: dict[str, Method] = {
+    "gradient": Method(gradient.attribute),
+    "loo": Method(loo.attribute, reads=("internal_batch_size",)),
+    "integrated_gradients": Method(integrated_gradients.attribute,
+                                   reads=("baseline", "n_steps", "internal_batch_size")),
+    "gradient_shap": Method(gradient_shap.attribute, reads=("baseline", "n_samples"),
+                            baseline_key="shap_baseline"),
+    "deeplift": Method(deeplift.attribute, reads=("baseline",)),
+    "deeplift_shap": Method(deeplift_shap.attribute, reads=("baseline", "n_samples"),
+                            baseline_key="shap_baseline"),
+    "saliency": Method(saliency.attribute),
 }
-# which stored options apply to which method (others are stored as "none" / 0)
-USES_BASELINE = {"integrated_gradients", "gradient_shap", "deeplift", "deeplift_shap"}
-USES_STEPS = {"integrated_gradients"}
-USES_SAMPLES = {"gradient_shap", "deeplift_shap"}
-OPTION_KEYS = ("target", "baseline", "n_steps", "n_samples")
 _IGNORED_KEYS = ("device", "batch_size", "internal_batch_size", "seed")
 
-__all__ = ["BASELINES", "METHODS", "TARGETS", "compute_importance", "importance_frame",
-           "method_options"]
+__all__ = ["BASELINES", "METHODS", "TARGETS", "Method", "compute_importance", "importance_frame",
+           "importance_options", "importance_table", "method_options"]
+
+
+def importance_options(method: str, config: dict) -> dict:
+    """The ``jw.importance`` options that ``method`` reads (a copy of those keys of
+    ``config``), so that a change of another method's option does not re-run it."""
+    _check_method(method)
+    missing = [k for k in METHODS[method].config_keys if k not in config]
+    if missing:
+        raise ValueError(f"key jw.importance: lacks {missing} (read by method {method!r})")
+    return {k: config[k] for k in METHODS[method].config_keys}
 
 
 def method_options(method: str, target: str = "predicted", baseline: str = "pad",
                    n_steps: int = 50, n_samples: int = 20) -> dict:
     """The options stored with a method's results; those that do not apply are "none"/0."""
     _check_method(method)
+    reads = METHODS[method].reads
     if target not in TARGETS:
         raise ValueError(f"importance target {target!r} is unknown; expected one of "
                          f"{list(TARGETS)}")
-    if method in USES_BASELINE and baseline not in BASELINES:
+    if "baseline" in reads and baseline not in BASELINES:
         raise ValueError(f"importance baseline {baseline!r} is unknown; expected one of "
                          f"{list(BASELINES)}")
-    if method in USES_STEPS and (int(n_steps) != n_steps or n_steps < 1):
+    if "n_steps" in reads and (int(n_steps) != n_steps or n_steps < 1):
         raise ValueError(f"importance n_steps must be a positive integer, got {n_steps!r}")
-    if method in USES_SAMPLES and (int(n_samples) != n_samples or n_samples < 1):
+    if "n_samples" in reads and (int(n_samples) != n_samples or n_samples < 1):
         raise ValueError(f"importance n_samples must be a positive integer, got {n_samples!r}")
     return {
         "target": target,
-        "baseline": baseline if method in USES_BASELINE else "none",
-        "n_steps": int(n_steps) if method in USES_STEPS else 0,
-        "n_samples": int(n_samples) if method in USES_SAMPLES else 0,
+        "baseline": baseline if "baseline" in reads else "none",
+        "n_steps": int(n_steps) if "n_steps" in reads else 0,
+        "n_samples": int(n_samples) if "n_samples" in reads else 0,
     }
 
 
@@ -124,7 +176,7 @@ def compute_importance(model, split_df: pd.DataFrame, method: str, *, device,
         if col not in split_df.columns:
             raise ValueError(f"split frame lacks column {col!r} (schema 'split')")
     device = torch.device(device)
-    fn = METHODS[method]
+    fn = METHODS[method].attribute
     token_ids = list(split_df["token_ids"])
     labels = split_df["label"].to_numpy()
     lengths = np.array([len(t) for t in token_ids], dtype=np.int64)
@@ -193,11 +245,11 @@ def importance_frame(scores: list, split_df: pd.DataFrame, pred_df_or_meta, meth
     baseline, n_steps, n_samples; device, batch_size, internal_batch_size and seed are accepted
     and not stored); missing ones take ``compute_importance``'s defaults.
     """
-    unknown = [k for k in options if k not in OPTION_KEYS + _IGNORED_KEYS]
+    unknown = [k for k in options if k not in STORED_OPTIONS + _IGNORED_KEYS]
     if unknown:
         raise ValueError(f"importance options {unknown} are unknown; expected some of "
-                         f"{list(OPTION_KEYS + _IGNORED_KEYS)}")
-    opts = method_options(method, **{k: options[k] for k in OPTION_KEYS if k in options})
+                         f"{list(STORED_OPTIONS + _IGNORED_KEYS)}")
+    opts = method_options(method, **{k: options[k] for k in STORED_OPTIONS if k in options})
     if len(scores) != len(split_df):
         raise ValueError(f"{len(scores)} score arrays for {len(split_df)} examples of the split")
     meta = _meta_from(pred_df_or_meta, split_df)
@@ -223,5 +275,16 @@ def importance_frame(scores: list, split_df: pd.DataFrame, pred_df_or_meta, meth
         "token": flat_tokens,
         "method": method,
         "score": flat_scores,
-        **{k: opts[k] for k in OPTION_KEYS},
+        **{k: opts[k] for k in STORED_OPTIONS},
     }, index=pd.RangeIndex(total))
+
+
+def importance_table(model, split_df: pd.DataFrame, pred_df: pd.DataFrame, method: str,
+                     options: dict, *, device, seed: int = 0) -> pd.DataFrame:
+    """One method on the seeded subset of ``options["max_examples"]`` examples of a split ->
+    table "importance". ``options``: the ``jw.importance`` keys the method reads
+    (``importance_options``); ``pred_df``: the model's predictions (metadata)."""
+    kwargs = METHODS[method].call_options(importance_options(method, options))
+    split = sample_rows(split_df, options["max_examples"])
+    scores = compute_importance(model, split, method, device=device, seed=seed, **kwargs)
+    return importance_frame(scores, split, pred_df, method, kwargs)

@@ -1,9 +1,12 @@
-# --- helpers of Jain & Wallace's study ---
+# Jain & Wallace's study (docs/jain_wallace.md): importance, Kendall tau, permutation, adversary.
+# Steps: seatlib/jw/steps.py; per-model results in results/jw/{dataset}/{model}/seed{seed}/.
+from seatlib.importance import importance_options
+
 JW = config["jw"]
 JW_METHODS = JW["importance"]["methods"]
-# options stored with every importance result; the method list itself is not one of them, so
-# adding a method does not re-run the others
-JW_IMPORTANCE_OPTIONS = {k: v for k, v in JW["importance"].items() if k != "methods"}
+# the wildcards of a per-model job, and of an importance job
+JW_MODEL = "{dataset}/{encoder}-{attention}/seed{seed}"
+JW_METHOD = "{dataset}/{encoder}-{attention}/seed{seed}/{method}"
 
 
 def jw_models():
@@ -26,15 +29,39 @@ def jw_expand(pattern, **extra):
     ]
 
 
+def jw_file(name):
+    """A per-model result (wildcard pattern)."""
+    return f"results/jw/{JW_MODEL}/{name}"
+
+
+def jw_figure(name, ext):
+    return f"results/jw/figures/{JW_MODEL}/{name}.{ext}"
+
+
+def jw_importance_params(wildcards):
+    """Only the jw.importance keys the method reads (seatlib.importance.METHODS), so a key
+    change re-runs only the methods that read it."""
+    return importance_options(wildcards.method, JW["importance"])
+
+
 def jw_targets():
     if not jw_models():
         return []
-    targets = ["results/tables/jw_table2.md", "results/figures/jw/tau_bars.png"]
-    for fig in ("tau_hist", "tau_density", "permutation", "adversary", "adversary_example"):
-        targets += jw_expand(
-            f"results/figures/jw/{{dataset}}/{{encoder}}-{{attention}}/seed{{seed}}/{fig}.png"
-        )
+    targets = ["results/jw/tables/table2.md", "results/jw/figures/tau_bars.png"]
+    for fig in (
+        "tau_hist",
+        "tau_density",
+        "permutation",
+        "adversary",
+        "adversary_example",
+    ):
+        targets += jw_expand(jw_figure(fig, "png"))
     return targets
+
+
+rule jw_all:
+    input:
+        jw_targets(),
 
 
 rule jw_importance:
@@ -44,63 +71,70 @@ rule jw_importance:
         split=prepared_file("test.parquet"),
         predictions=prediction_file("test.parquet"),
     output:
-        "results/jw/{dataset}/{encoder}-{attention}/seed{seed}/importance/{method}.parquet",
-    params:
-        options=JW_IMPORTANCE_OPTIONS,
-        device=config["device"],
-    threads: config["threads"]
+        jw_file("importance/{method}.parquet"),
+    log:
+        log_file("jw_importance", JW_METHOD),
+    benchmark:
+        benchmark_file("jw_importance", JW_METHOD)
     conda:
         "../envs/seatlib.yaml"
-    log:
-        "results/logs/jw_importance/{dataset}/{encoder}-{attention}/seed{seed}/{method}.log",
+    threads: config["threads"]
     resources:
         mem_mb=6000,
         runtime=120,
         gpu=1,
+    params:
+        options=jw_importance_params,
+        device=config["device"],
     script:
-        "../../scripts/compute_importance.py"
+        STEP
 
 
 rule jw_agreement:
     input:
         predictions=prediction_file("test.parquet"),
         importance=expand(
-            "results/jw/{{dataset}}/{{encoder}}-{{attention}}/seed{{seed}}/importance/{method}.parquet",
+            jw_file("importance/{method}.parquet"),
             method=JW_METHODS,
+            allow_missing=True,
         ),
     output:
-        "results/jw/{dataset}/{encoder}-{attention}/seed{seed}/agreement.parquet",
-    params:
-        methods=JW_METHODS,
-        scores=JW["agreement"]["scores"],
+        jw_file("agreement.parquet"),
+    log:
+        log_file("jw_agreement", JW_MODEL),
+    benchmark:
+        benchmark_file("jw_agreement", JW_MODEL)
     conda:
         "../envs/seatlib.yaml"
-    log:
-        "results/logs/jw_agreement/{dataset}/{encoder}-{attention}/seed{seed}.log",
     resources:
         mem_mb=4000,
         runtime=30,
+    params:
+        methods=JW_METHODS,
+        scores=JW["agreement"]["scores"],
     script:
-        "../../scripts/compare_importance.py"
+        STEP
 
 
 rule jw_table2:
     input:
-        jw_expand("results/jw/{dataset}/{encoder}-{attention}/seed{seed}/agreement.parquet"),
+        jw_expand(jw_file("agreement.parquet")),
     output:
-        parquet="results/tables/jw_table2.parquet",
+        parquet="results/jw/tables/table2.parquet",
         markdown=report(
-            "results/tables/jw_table2.md",
+            "results/jw/tables/table2.md",
             caption="../report/jw_table2.rst",
             category="Jain & Wallace",
         ),
+    log:
+        log_file("jw_table2"),
+    benchmark:
+        benchmark_file("jw_table2")
+    localrule: True
     conda:
         "../envs/seatlib.yaml"
-    log:
-        "results/logs/jw_table2.log",
-    localrule: True
     script:
-        "../../scripts/jw_table2.py"
+        STEP
 
 
 rule jw_permute:
@@ -110,21 +144,23 @@ rule jw_permute:
         split=prepared_file("test.parquet"),
         predictions=prediction_file("test.parquet"),
     output:
-        "results/jw/{dataset}/{encoder}-{attention}/seed{seed}/permutation.parquet",
-    params:
-        options=JW["permutation"],
-        device=config["device"],
-    threads: config["threads"]
+        jw_file("permutation.parquet"),
+    log:
+        log_file("jw_permute", JW_MODEL),
+    benchmark:
+        benchmark_file("jw_permute", JW_MODEL)
     conda:
         "../envs/seatlib.yaml"
-    log:
-        "results/logs/jw_permute/{dataset}/{encoder}-{attention}/seed{seed}.log",
+    threads: config["threads"]
     resources:
         mem_mb=4000,
         runtime=60,
         gpu=1,
+    params:
+        options=JW["permutation"],
+        device=config["device"],
     script:
-        "../../scripts/permute_attention.py"
+        STEP
 
 
 rule jw_adversary:
@@ -134,148 +170,162 @@ rule jw_adversary:
         split=prepared_file("test.parquet"),
         predictions=prediction_file("test.parquet"),
     output:
-        "results/jw/{dataset}/{encoder}-{attention}/seed{seed}/adversary.parquet",
-    params:
-        options=JW["adversary"],
-        device=config["device"],
-    threads: config["threads"]
+        jw_file("adversary.parquet"),
+    log:
+        log_file("jw_adversary", JW_MODEL),
+    benchmark:
+        benchmark_file("jw_adversary", JW_MODEL)
     conda:
         "../envs/seatlib.yaml"
-    log:
-        "results/logs/jw_adversary/{dataset}/{encoder}-{attention}/seed{seed}.log",
+    threads: config["threads"]
     resources:
         mem_mb=4000,
         runtime=120,
         gpu=1,
+    params:
+        options=JW["adversary"],
+        device=config["device"],
     script:
-        "../../scripts/attack_attention.py"
+        STEP
 
 
 rule jw_fig_tau_hist:
     input:
-        "results/jw/{dataset}/{encoder}-{attention}/seed{seed}/agreement.parquet",
+        jw_file("agreement.parquet"),
     output:
-        pdf="results/figures/jw/{dataset}/{encoder}-{attention}/seed{seed}/tau_hist.pdf",
+        pdf=jw_figure("tau_hist", "pdf"),
         png=report(
-            "results/figures/jw/{dataset}/{encoder}-{attention}/seed{seed}/tau_hist.png",
+            jw_figure("tau_hist", "png"),
             caption="../report/jw_tau_hist.rst",
             category="Jain & Wallace",
             subcategory="{dataset} {encoder}-{attention}",
         ),
+    log:
+        log_file("jw_fig_tau_hist", JW_MODEL),
+    benchmark:
+        benchmark_file("jw_fig_tau_hist", JW_MODEL)
     conda:
         "../envs/seatlib.yaml"
-    log:
-        "results/logs/jw_fig_tau_hist/{dataset}/{encoder}-{attention}/seed{seed}.log",
     resources:
         mem_mb=2000,
         runtime=10,
     script:
-        "../../scripts/fig_jw_tau_hist.py"
+        STEP
 
 
 rule jw_fig_tau_density:
     input:
-        "results/jw/{dataset}/{encoder}-{attention}/seed{seed}/agreement.parquet",
+        jw_file("agreement.parquet"),
     output:
-        pdf="results/figures/jw/{dataset}/{encoder}-{attention}/seed{seed}/tau_density.pdf",
+        pdf=jw_figure("tau_density", "pdf"),
         png=report(
-            "results/figures/jw/{dataset}/{encoder}-{attention}/seed{seed}/tau_density.png",
+            jw_figure("tau_density", "png"),
             caption="../report/jw_tau_density.rst",
             category="Jain & Wallace",
             subcategory="{dataset} {encoder}-{attention}",
         ),
+    log:
+        log_file("jw_fig_tau_density", JW_MODEL),
+    benchmark:
+        benchmark_file("jw_fig_tau_density", JW_MODEL)
     conda:
         "../envs/seatlib.yaml"
-    log:
-        "results/logs/jw_fig_tau_density/{dataset}/{encoder}-{attention}/seed{seed}.log",
     resources:
         mem_mb=2000,
         runtime=10,
     script:
-        "../../scripts/fig_jw_tau_density.py"
+        STEP
 
 
 rule jw_fig_permutation:
     input:
-        "results/jw/{dataset}/{encoder}-{attention}/seed{seed}/permutation.parquet",
+        jw_file("permutation.parquet"),
     output:
-        pdf="results/figures/jw/{dataset}/{encoder}-{attention}/seed{seed}/permutation.pdf",
+        pdf=jw_figure("permutation", "pdf"),
         png=report(
-            "results/figures/jw/{dataset}/{encoder}-{attention}/seed{seed}/permutation.png",
+            jw_figure("permutation", "png"),
             caption="../report/jw_permutation.rst",
             category="Jain & Wallace",
             subcategory="{dataset} {encoder}-{attention}",
         ),
+    log:
+        log_file("jw_fig_permutation", JW_MODEL),
+    benchmark:
+        benchmark_file("jw_fig_permutation", JW_MODEL)
     conda:
         "../envs/seatlib.yaml"
-    log:
-        "results/logs/jw_fig_permutation/{dataset}/{encoder}-{attention}/seed{seed}.log",
     resources:
         mem_mb=2000,
         runtime=10,
     script:
-        "../../scripts/fig_jw_permutation.py"
+        STEP
 
 
 rule jw_fig_adversary:
     input:
-        "results/jw/{dataset}/{encoder}-{attention}/seed{seed}/adversary.parquet",
+        jw_file("adversary.parquet"),
     output:
-        pdf="results/figures/jw/{dataset}/{encoder}-{attention}/seed{seed}/adversary.pdf",
+        pdf=jw_figure("adversary", "pdf"),
         png=report(
-            "results/figures/jw/{dataset}/{encoder}-{attention}/seed{seed}/adversary.png",
+            jw_figure("adversary", "png"),
             caption="../report/jw_adversary.rst",
             category="Jain & Wallace",
             subcategory="{dataset} {encoder}-{attention}",
         ),
+    log:
+        log_file("jw_fig_adversary", JW_MODEL),
+    benchmark:
+        benchmark_file("jw_fig_adversary", JW_MODEL)
     conda:
         "../envs/seatlib.yaml"
-    log:
-        "results/logs/jw_fig_adversary/{dataset}/{encoder}-{attention}/seed{seed}.log",
     resources:
         mem_mb=2000,
         runtime=10,
     script:
-        "../../scripts/fig_jw_adversary.py"
+        STEP
 
 
 rule jw_fig_adversary_example:
     input:
-        adversary="results/jw/{dataset}/{encoder}-{attention}/seed{seed}/adversary.parquet",
+        adversary=jw_file("adversary.parquet"),
         predictions=prediction_file("test.parquet"),
     output:
-        pdf="results/figures/jw/{dataset}/{encoder}-{attention}/seed{seed}/adversary_example.pdf",
+        pdf=jw_figure("adversary_example", "pdf"),
         png=report(
-            "results/figures/jw/{dataset}/{encoder}-{attention}/seed{seed}/adversary_example.png",
+            jw_figure("adversary_example", "png"),
             caption="../report/jw_adversary_example.rst",
             category="Jain & Wallace",
             subcategory="{dataset} {encoder}-{attention}",
         ),
+    log:
+        log_file("jw_fig_adversary_example", JW_MODEL),
+    benchmark:
+        benchmark_file("jw_fig_adversary_example", JW_MODEL)
     conda:
         "../envs/seatlib.yaml"
-    log:
-        "results/logs/jw_fig_adversary_example/{dataset}/{encoder}-{attention}/seed{seed}.log",
     resources:
         mem_mb=2000,
         runtime=10,
     script:
-        "../../scripts/fig_jw_adversary_example.py"
+        STEP
 
 
 rule jw_fig_tau_bars:
     input:
-        "results/tables/jw_table2.parquet",
+        rules.jw_table2.output.parquet,
     output:
-        pdf="results/figures/jw/tau_bars.pdf",
+        pdf="results/jw/figures/tau_bars.pdf",
         png=report(
-            "results/figures/jw/tau_bars.png",
+            "results/jw/figures/tau_bars.png",
             caption="../report/jw_tau_bars.rst",
             category="Jain & Wallace",
         ),
+    log:
+        log_file("jw_fig_tau_bars"),
+    benchmark:
+        benchmark_file("jw_fig_tau_bars")
+    localrule: True
     conda:
         "../envs/seatlib.yaml"
-    log:
-        "results/logs/jw_fig_tau_bars.log",
-    localrule: True
     script:
-        "../../scripts/fig_jw_tau_bars.py"
+        STEP

@@ -1,0 +1,77 @@
+"""What the counterfactual experiments share: predictions aligned to a split, the length-sorted
+batches, the check that the model reproduces the stored predictions, and the columns every
+per-instance result starts with (``permutation``, ``adversary``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+import torch
+
+from seatlib.batching import pad_batch, sequential_batches
+from seatlib.device import DEVICES, resolve_device
+
+META_COLUMNS = ("dataset", "model", "seed", "split")
+PRED_COLUMNS = (*META_COLUMNS, "example_id", "label", "pred", "prob")
+PROB_TOLERANCE = 1e-3
+
+
+def to_device(device) -> torch.device:
+    if isinstance(device, str) and device in DEVICES:
+        return resolve_device(device)
+    return torch.device(device)
+
+
+def align_predictions(split_df: pd.DataFrame, pred_df: pd.DataFrame) -> pd.DataFrame:
+    """``pred_df`` rows in ``split_df``'s order (matched on example_id), or a one-line error."""
+    for name, df, cols in (("split", split_df, ("example_id", "token_ids")),
+                           ("predictions", pred_df, PRED_COLUMNS)):
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            raise ValueError(f"{name} frame lacks column(s) {missing}")
+        dup = df["example_id"][df["example_id"].duplicated()]
+        if len(dup):
+            raise ValueError(f"{name} frame has duplicate example_id {dup.iat[0]!r}")
+    pred = pred_df.set_index("example_id")
+    absent = ~split_df["example_id"].isin(pred.index)
+    if absent.any():
+        raise ValueError(f"predictions lack example_id {split_df['example_id'][absent].iat[0]!r} "
+                         f"of the split ({int(absent.sum())} missing); expected predictions of "
+                         "the same split")
+    return pred.loc[split_df["example_id"].to_numpy()].reset_index()
+
+
+def length_sorted_batches(token_ids: list, batch_size: int,
+                          device) -> Iterator[tuple[np.ndarray, torch.Tensor, torch.Tensor]]:
+    """-> (row indices, input_ids (B, L), real_mask (B, L)), batches of similar length."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    lengths = np.array([len(t) for t in token_ids])
+    order = np.argsort(lengths, kind="stable")
+    for idx in sequential_batches(len(order), batch_size):
+        rows = order[idx]
+        ids, real = pad_batch([token_ids[i] for i in rows], device)
+        yield rows, ids, real
+
+
+def check_probabilities(model_probs: np.ndarray, pred: pd.DataFrame, rows: np.ndarray) -> None:
+    """The model must reproduce the stored predictions (same model, same split)."""
+    stored = np.stack(pred["prob"].iloc[rows].to_numpy()).astype(np.float64)
+    if stored.shape != model_probs.shape:
+        raise ValueError(f"predictions hold {stored.shape[1]} class probabilities but the model "
+                         f"gives {model_probs.shape[1]}; expected predictions of this model")
+    gap = np.abs(stored - model_probs).max(axis=1)
+    bad = np.flatnonzero(gap > PROB_TOLERANCE)
+    if len(bad):
+        i = rows[bad[0]]
+        raise ValueError(f"example_id {pred['example_id'].iat[i]!r}: predictions give "
+                         f"prob {stored[bad[0]].round(4).tolist()} but the model gives "
+                         f"{model_probs[bad[0]].round(4).tolist()}; expected predictions made "
+                         "by this model")
+
+
+def instance_columns(pred: pd.DataFrame) -> dict:
+    """The columns every per-instance result starts with: model metadata, id, label, pred."""
+    return {c: pred[c].to_numpy() for c in (*META_COLUMNS, "example_id", "label", "pred")}
