@@ -45,7 +45,8 @@ from seatlib.counterfactual import (  # noqa: E402
 )
 from seatlib.counterfactual.common import length_sorted_batches  # noqa: E402
 from seatlib.io import write_json  # noqa: E402
-from seatlib.models import ModelConfig, build_model, probabilities  # noqa: E402
+from seatlib.models.base import probabilities  # noqa: E402
+from seatlib.models.classifier import ModelConfig, build_model  # noqa: E402
 from seatlib.predict import predict_split  # noqa: E402
 
 MODEL_DIR = REPO / "results/models/sst/bilstm-tanh/seed1"

@@ -33,7 +33,8 @@ sys.path.insert(0, str(REPO))
 from seatlib.batching import pad_batch  # noqa: E402
 from seatlib.importance import compute_importance  # noqa: E402
 from seatlib.io import write_json  # noqa: E402
-from seatlib.models import ModelConfig, build_model, probabilities  # noqa: E402
+from seatlib.models.base import probabilities  # noqa: E402
+from seatlib.models.classifier import ModelConfig, build_model  # noqa: E402
 
 MODEL_DIR = REPO / "results/models/sst/bilstm-tanh/seed1"
 SPLIT = REPO / "results/prepared/sst/test.parquet"

@@ -15,7 +15,7 @@ from seatlib.counterfactual import (
 )
 from seatlib.counterfactual.common import length_sorted_batches
 from seatlib.divergence import LN2, jsd, kl, tvd
-from seatlib.models import probabilities
+from seatlib.models.base import probabilities
 from seatlib.predict import predict_split
 from seatlib.schema import to_arrow
 from tests.conftest import tiny_model
