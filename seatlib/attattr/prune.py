@@ -3,7 +3,7 @@ least important heads of a ranking (a 0/1 mask on the attention probabilities, n
 re-training) and measure accuracy on the dev split.
 
 :func:`pruning_accuracy` evaluates every (ranking, fraction) mask in one pass over the dev set:
-each batch of examples is run once per group of masks stacked along the batch (per-example head
+each batch of examples is run once per group of distinct masks stacked along the batch (per-example head
 masks ``[K * B, L, H]``); no per-example loop. :func:`per_example_accuracy` is the authors'
 effectiveness variant (issue #2 of their repository): each example is pruned by its own
 ranking (its per-head max attribution).
@@ -62,7 +62,8 @@ def pruning_accuracy(model: Classifier, token_ids, labels, importances: dict, de
     names = list(importances)
     L, H = model.config.n_layers, model.config.n_heads
     masks = np.stack([head_mask(importances[r], f) for r in names for f in fractions])
-    pred = masked_predictions(model, token_ids, masks, device, batch_size)
+    unique, inverse = np.unique(masks, axis=0, return_inverse=True)  # 0% and 100% coincide
+    pred = masked_predictions(model, token_ids, unique, device, batch_size)[inverse.ravel()]
     correct = (pred == np.asarray(labels)[None]).mean(axis=1)
     rows, k = [], 0
     for r in names:
