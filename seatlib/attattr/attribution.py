@@ -35,7 +35,7 @@ class AttributionConfig:
     steps: int = 20  # m
     rule: str = "left"
     target: str = "gold"
-    batch_size: int = 8  # examples per batch
+    batch_size: int = 4  # examples per batch
     chunk: int = 20  # scaled copies per forward (memory ~ batch_size * chunk sequences)
 
     def __post_init__(self):
@@ -87,8 +87,9 @@ def attribute_layer(model: Classifier, layer: int, hidden, mask, A, target, m: i
     for start in range(0, m, chunk):
         a = points[start:start + chunk]
         P = (a[None, :, None, None, None] * A[:, None]).requires_grad_(True)  # [B, c, H, T, T]
-        x, _, _ = model.layer(layer, h, mk, probs=P)  # [B, c, T, D]
-        x, _, _ = model.run_layers(layer + 1, x, mk)
+        last = layer == model.config.n_layers - 1  # then only query 0 reaches the output
+        x, _, _ = model.layer(layer, h, mk, probs=P, first_only=last)  # [B, c, T, D]
+        x, _, _ = model.run_layers(layer + 1, x, mk, cls_only=True)
         F = _target_prob(model, x, mk, target)  # [B, c]
         (g,) = torch.autograd.grad(F.sum(), P)
         grad_sum += g.sum(1)
@@ -106,6 +107,16 @@ def attribute(model: Classifier, token_ids, labels, cfg: AttributionConfig, devi
     """AttAttr of every layer (or ``layers``) for every example; ``keep_matrices``: example
     indices whose full [L, H, n, n] attribution is returned."""
     model.eval()
+    frozen = [p.requires_grad for p in model.parameters()]
+    model.requires_grad_(False)  # only dF/dP is needed
+    try:
+        return _attribute(model, token_ids, labels, cfg, device, keep_matrices, layers)
+    finally:
+        for p, r in zip(model.parameters(), frozen, strict=True):
+            p.requires_grad_(r)
+
+
+def _attribute(model, token_ids, labels, cfg, device, keep_matrices, layers) -> Attributions:
     n, L, H = len(token_ids), model.config.n_layers, model.config.n_heads
     layers = list(range(L)) if layers is None else list(layers)
     max_attr = np.full((n, L, H), np.nan)

@@ -159,22 +159,28 @@ class Classifier(nn.Module):
         c = self.config
         return x.unflatten(-1, (c.n_heads, c.head_dim)).transpose(-3, -2)
 
-    def attention_probs(self, i: int, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Layer ``i``'s softmax attention, [*, T, D] -> [*, H, T(query), T(key)]."""
+    def attention_probs(self, i: int, hidden: torch.Tensor, mask: torch.Tensor,
+                        first_only: bool = False) -> torch.Tensor:
+        """Layer ``i``'s softmax attention, [*, T, D] -> [*, H, T(query), T(key)] (query 0
+        only with ``first_only``)."""
         att = self.layers[i].attention.self
-        q = self._heads(att.query(hidden))
+        q = self._heads(att.query(hidden[..., :1, :] if first_only else hidden))
         k = self._heads(att.key(hidden))
         scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.config.head_dim)
         return torch.softmax(scores + mask, dim=-1)
 
     def layer(self, i: int, hidden: torch.Tensor, mask: torch.Tensor, probs=None,
-              head_mask=None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+              head_mask=None, first_only: bool = False
+              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """One encoder layer. ``probs`` [*, H, T, T] replaces its softmax (leading dims
-        broadcast against ``hidden``'s); ``head_mask`` [*, H] multiplies it.
+        broadcast against ``hidden``'s); ``head_mask`` [*, H] multiplies it. ``first_only``:
+        only query 0 ([CLS], all the classifier reads) is computed, so the outputs have T = 1.
         -> (hidden [*, T, D], the probs used before mask/dropout, context [*, H, T, d])."""
         layer = self.layers[i]
         if probs is None:
-            probs = self.attention_probs(i, hidden, mask)
+            probs = self.attention_probs(i, hidden, mask, first_only)
+        elif first_only:
+            probs = probs[..., :1, :]
         used = probs
         if self.training and self.config.attention_dropout > 0:
             used = F.dropout(used, self.config.attention_dropout, training=True)
@@ -184,7 +190,8 @@ class Classifier(nn.Module):
         context = torch.matmul(used, v)  # [*, H, T, d]
         merged = context.transpose(-3, -2).flatten(-2)  # [*, T, D]
         out = layer.attention.output
-        x = out.LayerNorm(out.dropout(out.dense(merged)) + hidden)
+        residual = hidden[..., :1, :] if first_only else hidden
+        x = out.LayerNorm(out.dropout(out.dense(merged)) + residual)
         ffn = layer.output.dense(layer.intermediate.intermediate_act_fn(
             layer.intermediate.dense(x)))
         x = layer.output.LayerNorm(layer.output.dropout(ffn) + x)
@@ -192,23 +199,28 @@ class Classifier(nn.Module):
 
     def classify(self, hidden: torch.Tensor) -> torch.Tensor:
         """Final hidden states [*, T, D] -> logits [*, C]."""
-        if self.config.model_type in SEQUENCE_HEADS:
-            return self.hf.classifier(hidden)
+        if self.config.model_type in SEQUENCE_HEADS:  # the head reads features[:, 0, :]
+            first = hidden[..., :1, :]
+            logits = self.hf.classifier(first.reshape(-1, *first.shape[-2:]))
+            return logits.view(*hidden.shape[:-2], -1)
         pooled = self.base.pooler.activation(self.base.pooler.dense(hidden[..., 0, :]))
         return self.hf.classifier(self.hf.dropout(pooled))
 
     # --- forwards -----------------------------------------------------------------------------
     def run_layers(self, start: int, hidden, mask, head_mask=None, attention_override=None,
-                   keep_attention=False, keep_context=False):
+                   keep_attention=False, keep_context=False, cls_only=False):
         """Layers ``start``..L-1 from ``hidden`` (the input of layer ``start``)
-        -> (final hidden, list of probs or None, list of contexts or None)."""
+        -> (final hidden, list of probs or None, list of contexts or None). ``cls_only``: the
+        last layer computes query 0 alone (its hidden is [*, 1, D]), which is all the
+        classifier reads."""
         probs_all, contexts = [], []
         for i in range(start, self.config.n_layers):
             override = None
             if attention_override is not None and attention_override[0] == i:
                 override = attention_override[1]
             hm = None if head_mask is None else head_mask[..., i, :]
-            hidden, probs, context = self.layer(i, hidden, mask, override, hm)
+            last = cls_only and i == self.config.n_layers - 1
+            hidden, probs, context = self.layer(i, hidden, mask, override, hm, first_only=last)
             if keep_attention:
                 probs_all.append(probs)
             if keep_context:
@@ -228,7 +240,8 @@ class Classifier(nn.Module):
         mask = additive_mask(attention_mask, hidden.dtype)
         hidden, probs, contexts = self.run_layers(
             0, hidden, mask, head_mask=head_mask, attention_override=attention_override,
-            keep_attention=output_attentions, keep_context=output_contexts)
+            keep_attention=output_attentions, keep_context=output_contexts,
+            cls_only=not (output_attentions or output_contexts))
         return Output(self.classify(hidden),
                       torch.stack(probs, dim=1) if output_attentions else None, contexts)
 
