@@ -128,9 +128,8 @@ def test_batched_equals_one_by_one_and_padding_gets_nothing(model):
         np.testing.assert_allclose(batched.matrices[e], alone.matrices[e], atol=1e-5, rtol=0)
         np.testing.assert_allclose(batched.matrices[e], naive, atol=1e-5, rtol=0)
     np.testing.assert_allclose(batched.max_attribution, alone.max_attribution, atol=1e-5)
-    np.testing.assert_allclose(
-        batched.max_attribution[:, 1], [batched.matrices[e][1].max(axis=(-1, -2)) for e in range(4)],
-        atol=0)
+    maxima = [batched.matrices[e][1].max(axis=(-1, -2)) for e in range(4)]
+    np.testing.assert_allclose(batched.max_attribution[:, 1], maxima, atol=0)
     # the raw layer attribution (before the explicit mask) is zero at padding cells
     ids, mask, types = batch_inputs(model, ROWS)
     with torch.no_grad():

@@ -2,11 +2,11 @@
 least important heads of a ranking (a 0/1 mask on the attention probabilities, no
 re-training) and measure accuracy on the dev split.
 
-:func:`pruning_accuracy` evaluates every (ranking, fraction) mask in one pass over the dev set:
-each batch of examples is run once per group of distinct masks stacked along the batch (per-example head
-masks ``[K * B, L, H]``); no per-example loop. :func:`per_example_accuracy` is the authors'
-effectiveness variant (issue #2 of their repository): each example is pruned by its own
-ranking (its per-head max attribution).
+:func:`pruning_accuracy` evaluates every distinct (ranking, fraction) mask in one pass over the
+dev set: each batch of examples is run once per group of masks stacked along the batch
+(per-example head masks ``[K * B, L, H]``); no per-example loop.
+:func:`per_example_accuracy` is the authors' effectiveness variant (issue #2 of their
+repository): each example is pruned by its own ranking (its per-head max attribution).
 """
 
 from __future__ import annotations

@@ -142,7 +142,7 @@ def _grid(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def attattr_score_heads(job) -> None:
     """Four rankings of the heads: attattr, attention, taylor, random (one per seed)."""
-    from seatlib.attattr.heads import rank_of, random_importance, summed, taylor_importance
+    from seatlib.attattr.heads import random_importance, rank_of, summed, taylor_importance
 
     device, _ = _setup(job)
     p = job.params.heads

@@ -28,10 +28,6 @@ rule attattr_tokenize:
     output:
         train=attattr_split("train"),
         dev=attattr_split("dev"),
-    params:
-        model=ATT["model"],
-        max_length=ATT["max_length"],
-        data=ATT["data"],
     log:
         log_file("attattr_tokenize", "{dataset}"),
     benchmark:
@@ -39,6 +35,10 @@ rule attattr_tokenize:
     resources:
         mem_mb=2000,
         runtime=15,
+    params:
+        model=ATT["model"],
+        max_length=ATT["max_length"],
+        data=ATT["data"],
     script:
         STEP
 
@@ -50,19 +50,19 @@ rule attattr_finetune:
     output:
         **ATTATTR_MODEL,
         epochs=attattr_file("epochs.parquet"),
-    params:
-        model=ATT["model"],
-        finetune=ATT["finetune"],
-        device=config["device"],
-    threads: config["threads"]
     log:
         log_file("attattr_finetune", "{dataset}/seed{seed}"),
     benchmark:
         benchmark_file("attattr_finetune", "{dataset}/seed{seed}")
+    threads: config["threads"]
     resources:
         mem_mb=6000,
         runtime=240,
         gpu=1,
+    params:
+        model=ATT["model"],
+        finetune=ATT["finetune"],
+        device=config["device"],
     script:
         STEP
 
@@ -74,19 +74,19 @@ rule attattr_heads:
     output:
         heads=attattr_file("head_attribution.parquet"),
         matrices=attattr_file("attribution_matrices.parquet"),
-    params:
-        model=ATT["model"],
-        attribution=ATT["attribution"],
-        device=config["device"],
-    threads: config["threads"]
     log:
         log_file("attattr_heads", "{dataset}/seed{seed}"),
     benchmark:
         benchmark_file("attattr_heads", "{dataset}/seed{seed}")
+    threads: config["threads"]
     resources:
         mem_mb=6000,
         runtime=240,
         gpu=1,
+    params:
+        model=ATT["model"],
+        attribution=ATT["attribution"],
+        device=config["device"],
     script:
         STEP
 
@@ -98,19 +98,19 @@ rule attattr_score_heads:
         heads=attattr_file("head_attribution.parquet"),
     output:
         importance=attattr_file("head_importance.parquet"),
-    params:
-        model=ATT["model"],
-        heads=ATT["heads"],
-        device=config["device"],
-    threads: config["threads"]
     log:
         log_file("attattr_score_heads", "{dataset}/seed{seed}"),
     benchmark:
         benchmark_file("attattr_score_heads", "{dataset}/seed{seed}")
+    threads: config["threads"]
     resources:
         mem_mb=4000,
         runtime=60,
         gpu=1,
+    params:
+        model=ATT["model"],
+        heads=ATT["heads"],
+        device=config["device"],
     script:
         STEP
 
@@ -123,19 +123,19 @@ rule attattr_prune:
         importance=attattr_file("head_importance.parquet"),
     output:
         pruning=attattr_file("pruning.parquet"),
-    params:
-        model=ATT["model"],
-        prune=ATT["prune"],
-        device=config["device"],
-    threads: config["threads"]
     log:
         log_file("attattr_prune", "{dataset}/seed{seed}"),
     benchmark:
         benchmark_file("attattr_prune", "{dataset}/seed{seed}")
+    threads: config["threads"]
     resources:
         mem_mb=4000,
         runtime=120,
         gpu=1,
+    params:
+        model=ATT["model"],
+        prune=ATT["prune"],
+        device=config["device"],
     script:
         STEP
 
@@ -151,8 +151,6 @@ rule attattr_fig_pruning:
             category="AttAttr",
             subcategory="{dataset} seed {seed}",
         ),
-    params:
-        model=ATT["model"],
     log:
         log_file("attattr_fig_pruning", "{dataset}/seed{seed}"),
     benchmark:
@@ -160,6 +158,8 @@ rule attattr_fig_pruning:
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        model=ATT["model"],
     script:
         STEP
 
@@ -175,8 +175,6 @@ rule attattr_fig_heads:
             category="AttAttr",
             subcategory="{dataset} seed {seed}",
         ),
-    params:
-        model=ATT["model"],
     log:
         log_file("attattr_fig_heads", "{dataset}/seed{seed}"),
     benchmark:
@@ -184,6 +182,8 @@ rule attattr_fig_heads:
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        model=ATT["model"],
     script:
         STEP
 
@@ -235,7 +235,9 @@ def attattr_targets():
         "results/attattr/tables/pruning.md",
         "results/attattr/tables/finetune.md",
         *attattr_grid("results/attattr/figures/{dataset}/seed{seed}/pruning.png"),
-        *attattr_grid("results/attattr/figures/{dataset}/seed{seed}/head_importance.png"),
+        *attattr_grid(
+            "results/attattr/figures/{dataset}/seed{seed}/head_importance.png"
+        ),
     ]
 
 
