@@ -26,8 +26,11 @@ $(VENV)/.installed: pyproject.toml Makefile
 run: setup
 	$(if $(MIRROR),SEAT_DATA_MIRROR=$(abspath $(MIRROR))) $(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
 
+# snakemake --lint only parses the rules: no mirror, no network, no DAG
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/snakefmt --check Snakefile workflow/
+	$(BIN)/snakemake --lint --configfile config.yaml
 
 test: lint
 	$(BIN)/python -m pytest -ra

@@ -1,114 +1,118 @@
-"""Per-job and per-rule wall times read from a Snakemake log.
+"""Per-rule and per-job time and memory, from Snakemake's ``benchmark:`` files.
 
-Snakemake writes, for every job, a ``[timestamp]`` line followed by ``rule NAME:`` (or
-``localrule NAME:``) and an indented block with ``jobid: N`` and ``wildcards: ...``; when it ends,
-a ``[timestamp]`` line followed by ``Finished jobid: N``. This module pairs the two, so a run's
-time can be broken down without adding benchmark files to every rule::
+Every rule has ``benchmark: benchmark_file(rule, pattern)``, so each job writes
+``results/benchmarks/<rule>/<wildcards>.tsv``: Snakemake's benchmark TSV (columns ``s``,
+``h:m:s``, ``max_rss``, ``max_vms``, ``max_uss``, ``max_pss``, ``io_in``, ``io_out``,
+``mean_load``, ``cpu_time``; memory in MB, ``NA`` when the job ended before the first
+sample). This module sums them up::
 
-    python -m seatlib.runlog .snakemake/log/<newest>.snakemake.log
+    python -m seatlib.runlog results/benchmarks [--jobs]
 
-Plain text parsing: no Snakemake import (library code never imports snakemake).
+A job is one file; the rule is its first folder under the root, its wildcards the rest of its
+path. A file with several rows (``repeat(...)``) counts its mean seconds and its largest RSS.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 import sys
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
-_STAMP = re.compile(r"^\[(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\]$")
-_RULE = re.compile(r"^(?:local)?(?:rule|checkpoint) (\S+):$")
-_JOBID = re.compile(r"^\s+jobid: (\d+)$")
-_WILDCARDS = re.compile(r"^\s+wildcards: (.*)$")
-_FINISHED = re.compile(r"^Finished jobid: (\d+)")
+import pandas as pd
+
+from seatlib.markdown import to_markdown
 
 
-@dataclass(frozen=True)
-class JobTime:
-    """One finished job: its rule, wildcards and wall seconds (1 s resolution)."""
-
-    jobid: int
-    rule: str
-    wildcards: str
-    start: datetime
-    end: datetime
-
-    @property
-    def seconds(self) -> float:
-        return (self.end - self.start).total_seconds()
+class BenchmarkError(Exception):
+    """A benchmark folder or file that cannot be read (one-line message)."""
 
 
-def _stamp(text: str) -> datetime:
-    return datetime.strptime(" ".join(text.split()), "%a %b %d %H:%M:%S %Y")
+def read_benchmark(path: Path | str) -> pd.DataFrame:
+    """The rows of one benchmark TSV, numeric (NA and '-' become NaN)."""
+    try:
+        df = pd.read_csv(path, sep="\t", na_values=["NA", "-"])
+    except (OSError, ValueError, pd.errors.ParserError) as err:
+        raise BenchmarkError(f"{path}: not a Snakemake benchmark file "
+                             f"({' '.join(str(err).split())})") from None
+    missing = [c for c in ("s", "max_rss") if c not in df.columns]
+    if missing or df.empty:
+        what = f"no column {', '.join(missing)}" if missing else "no rows"
+        raise BenchmarkError(f"{path}: not a Snakemake benchmark file ({what})")
+    return df
 
 
-def parse_log(text: str) -> list[JobTime]:
-    """Every job of ``text`` that both started and finished, in order of finishing."""
-    started: dict[int, tuple[str, str, datetime]] = {}
-    done: list[JobTime] = []
-    stamp: datetime | None = None
-    rule: tuple[str, datetime] | None = None  # the rule header being read, with its stamp
-    jobid: int | None = None
-    for line in text.splitlines():
-        if m := _STAMP.match(line):
-            stamp, rule, jobid = _stamp(m.group(1)), None, None
-        elif (m := _RULE.match(line)) and stamp is not None:
-            rule, jobid = (m.group(1), stamp), None
-        elif rule is not None and (m := _JOBID.match(line)):
-            jobid = int(m.group(1))
-            started[jobid] = (rule[0], "", rule[1])
-        elif rule is not None and jobid is not None and (m := _WILDCARDS.match(line)):
-            name, _, when = started[jobid]
-            started[jobid] = (name, m.group(1).strip(), when)
-        elif (m := _FINISHED.match(line)) and stamp is not None:
-            jid = int(m.group(1))
-            if jid in started:
-                name, wildcards, when = started.pop(jid)
-                done.append(JobTime(jid, name, wildcards, when, stamp))
-    return done
+def jobs(root: Path | str) -> pd.DataFrame:
+    """One row per benchmark file under root: rule, wildcards, seconds, max_rss (MB), sorted
+    by rule and wildcards."""
+    root = Path(root)
+    if not root.is_dir():
+        raise BenchmarkError(f"{root}: no such benchmark folder (results/benchmarks after a "
+                             "run)")
+    rows = []
+    for path in sorted(root.rglob("*.tsv")):
+        rel = path.relative_to(root).with_suffix("")
+        if len(rel.parts) < 2:
+            raise BenchmarkError(f"{path}: expected <root>/<rule>/<wildcards>.tsv")
+        df = read_benchmark(path)
+        rows.append({"rule": rel.parts[0], "wildcards": "/".join(rel.parts[1:]),
+                     "seconds": float(df["s"].mean()), "max_rss": float(df["max_rss"].max())})
+    return pd.DataFrame(rows, columns=["rule", "wildcards", "seconds", "max_rss"])
 
 
-def rule_totals(jobs: list[JobTime]) -> list[tuple[str, int, float]]:
-    """(rule, jobs, summed seconds), largest total first."""
-    totals: dict[str, list[float]] = {}
-    for job in jobs:
-        totals.setdefault(job.rule, []).append(job.seconds)
-    rows = [(rule, len(s), sum(s)) for rule, s in totals.items()]
-    return sorted(rows, key=lambda r: (-r[2], r[0]))
+def rule_summary(per_job: pd.DataFrame) -> pd.DataFrame:
+    """Per rule: jobs, total/mean/max seconds, max RSS (MB); largest total first."""
+    grouped = per_job.groupby("rule", sort=True)
+    out = pd.DataFrame({
+        "jobs": grouped.size(),
+        "total_s": grouped["seconds"].sum(),
+        "mean_s": grouped["seconds"].mean(),
+        "max_s": grouped["seconds"].max(),
+        "max_rss_mb": grouped["max_rss"].max(),
+    }).reset_index()
+    return out.sort_values(["total_s", "rule"], ascending=[False, True], kind="stable",
+                           ignore_index=True)
 
 
-def markdown(jobs: list[JobTime], per_job: bool = False) -> str:
-    """A Markdown report: the run's span, then seconds per rule (and per job if asked)."""
-    if not jobs:
-        return "no finished jobs in the log\n"
-    span = (max(j.end for j in jobs) - min(j.start for j in jobs)).total_seconds()
-    busy = sum(j.seconds for j in jobs)
-    out = [f"{len(jobs)} jobs, first start to last finish {span:.0f} s "
-           f"({span / 60:.1f} min), summed job time {busy:.0f} s", "",
-           "| rule | jobs | seconds | share of summed |", "|---|---|---|---|"]
-    out += [f"| {r} | {n} | {s:.0f} | {s / busy if busy else 0:.1%} |"
-            for r, n, s in rule_totals(jobs)]
-    if per_job:
-        out += ["", "| rule | wildcards | seconds |", "|---|---|---|"]
-        out += [f"| {j.rule} | {j.wildcards} | {j.seconds:.0f} |"
-                for j in sorted(jobs, key=lambda j: -j.seconds)]
-    return "\n".join(out) + "\n"
+def _num(v: float, digits: int = 1) -> str:
+    return "NA" if pd.isna(v) else f"{v:.{digits}f}"
+
+
+def markdown(per_job: pd.DataFrame, with_jobs: bool = False) -> str:
+    """A Markdown report: totals, then one row per rule (and per job if asked)."""
+    if per_job.empty:
+        return "no benchmark files\n"
+    summary = rule_summary(per_job)
+    busy = float(per_job["seconds"].sum())
+    table = pd.DataFrame({
+        "rule": summary["rule"],
+        "jobs": summary["jobs"],
+        "total s": summary["total_s"].map(_num),
+        "mean s": summary["mean_s"].map(_num),
+        "max s": summary["max_s"].map(_num),
+        "max RSS MB": summary["max_rss_mb"].map(_num),
+    })
+    out = f"{len(per_job)} jobs, summed job time {busy:.1f} s ({busy / 60:.1f} min)\n\n"
+    out += to_markdown(table)
+    if with_jobs:
+        ordered = per_job.sort_values(["seconds", "rule", "wildcards"],
+                                      ascending=[False, True, True], kind="stable")
+        out += "\n" + to_markdown(pd.DataFrame({
+            "rule": ordered["rule"], "wildcards": ordered["wildcards"],
+            "s": ordered["seconds"].map(_num), "max RSS MB": ordered["max_rss"].map(_num)}))
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("log", type=Path, help="a .snakemake/log/*.snakemake.log file")
+    parser.add_argument("root", type=Path, nargs="?", default=Path("results/benchmarks"),
+                        help="the benchmark folder (default results/benchmarks)")
     parser.add_argument("--jobs", action="store_true", help="also list every job")
     args = parser.parse_args(argv)
     try:
-        text = args.log.read_text(encoding="utf-8", errors="replace")
-    except OSError as err:
-        print(f"{args.log}: cannot read the Snakemake log ({err.strerror})", file=sys.stderr)
+        sys.stdout.write(markdown(jobs(args.root), with_jobs=args.jobs))
+    except BenchmarkError as err:
+        print(err, file=sys.stderr)
         return 2
-    sys.stdout.write(markdown(parse_log(text), per_job=args.jobs))
     return 0
 
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from seatlib.batching import pad_batch
-from seatlib.models import ModelConfig, build_model
+from seatlib.models.classifier import ModelConfig, build_model
 
 REPO = Path(__file__).resolve().parents[1]
 MIRROR = REPO.parent / "shared" / "data"

@@ -10,6 +10,7 @@ import socket
 import sys
 import tarfile
 import threading
+import time
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from seatlib.data import sources
+from seatlib.data import download, sources
 from seatlib.data.download import (
     MIRROR_ADVICE,
     DataError,
@@ -37,17 +38,26 @@ def sha(data: bytes) -> str:
 
 
 class Server:
-    """Serves ``routes`` (path -> bytes) on 127.0.0.1 and counts the hits per path."""
+    """Serves ``routes`` (path -> bytes) on 127.0.0.1 and counts the hits per path.
+    ``first`` (path -> list of HTTP status codes or bytes) is answered before ``routes``, one
+    item per request; ``delay`` (path -> seconds) stalls before answering."""
 
     def __init__(self) -> None:
         self.routes: dict[str, bytes] = {}
+        self.first: dict[str, list[int | bytes]] = {}
+        self.delay: dict[str, float] = {}
         self.hits: Counter[str] = Counter()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802
                 server.hits[self.path] += 1
-                body = server.routes.get(self.path)
+                time.sleep(server.delay.get(self.path, 0.0))
+                queued = server.first.get(self.path)
+                body = queued.pop(0) if queued else server.routes.get(self.path)
+                if isinstance(body, int):
+                    self.send_error(body)
+                    return
                 if body is None:
                     self.send_error(404)
                     return
@@ -127,6 +137,7 @@ def remote(server: Server) -> list[RemoteFile]:
 @pytest.fixture(autouse=True)
 def no_env_mirror(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SEAT_DATA_MIRROR", raising=False)
+    monkeypatch.setattr(download, "RETRIES", 0)  # no 1 s waits; the retry tests set their own
 
 
 # ---------------------------------------------------------------------------------------------
@@ -175,6 +186,50 @@ def test_checksum_mismatch_leaves_nothing(tmp_path: Path, server: Server) -> Non
     assert str(err.value) == (f"checksum mismatch for x/plain.txt (from {rf.url}): expected "
                               f"sha256 {wrong}, got sha256 {sha(PLAIN)}")
     assert all_files(tmp_path) == []  # no file and no temporary file
+    assert server.hits["/plain.txt"] == 1  # RETRIES = 0: one attempt
+
+
+def test_failed_download_is_retried(tmp_path: Path, server: Server,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    server.routes["/plain.txt"] = PLAIN
+    server.first["/plain.txt"] = [503]
+    rf = RemoteFile("x/plain.txt", sha(PLAIN), server.url("/plain.txt"))
+    monkeypatch.setattr(download, "RETRIES", 1)  # the default of fetch_files
+    fetch_files([rf], tmp_path)
+    assert server.hits["/plain.txt"] == 2
+    assert all_files(tmp_path) == ["x/plain.txt"]
+    assert (tmp_path / "x" / "plain.txt").read_bytes() == PLAIN
+
+
+def test_corrupted_download_is_retried(tmp_path: Path, server: Server) -> None:
+    server.routes["/plain.txt"] = PLAIN
+    server.first["/plain.txt"] = [b"truncated"]
+    rf = RemoteFile("x/plain.txt", sha(PLAIN), server.url("/plain.txt"))
+    fetch_files([rf], tmp_path, retries=1)
+    assert server.hits["/plain.txt"] == 2
+    assert (tmp_path / "x" / "plain.txt").read_bytes() == PLAIN
+
+
+def test_retries_exhausted(tmp_path: Path, server: Server) -> None:
+    server.first["/plain.txt"] = [500, 500]
+    url = server.url("/plain.txt")
+    with pytest.raises(DataError) as err:
+        fetch_files([RemoteFile("x/plain.txt", sha(PLAIN), url)], tmp_path, retries=1)
+    assert str(err.value) == f"could not reach {url} (HTTP 500); {MIRROR_ADVICE}"
+    assert server.hits["/plain.txt"] == 2
+    assert all_files(tmp_path) == []
+
+
+def test_timeout(tmp_path: Path, server: Server) -> None:
+    server.routes["/slow.txt"] = PLAIN
+    server.delay["/slow.txt"] = 1.5
+    url = server.url("/slow.txt")
+    start = time.monotonic()
+    with pytest.raises(DataError) as err:
+        fetch_files([RemoteFile("x/slow.txt", sha(PLAIN), url)], tmp_path, timeout=0.3)
+    assert time.monotonic() - start < 1.4  # gave up before the server answered
+    assert str(err.value) == f"could not reach {url} (no answer within 0.3 s); {MIRROR_ADVICE}"
+    assert all_files(tmp_path) == []
 
 
 def test_member_checksum_mismatch_keeps_earlier_files(tmp_path: Path, remote: list[RemoteFile]
@@ -192,7 +247,7 @@ def test_unreachable_url_gives_the_mirror_advice(tmp_path: Path) -> None:
     with pytest.raises(DataError) as err:
         fetch_files([rf], tmp_path, timeout=5)
     message = str(err.value)
-    assert message.startswith(f"could not reach {url} (")
+    assert message.startswith(f"could not reach {url} ([Errno 111] Connection refused)")
     assert message.endswith(
         "); to use a local mirror set `data.mirror: /path/to/mirror` in config.yaml or export "
         "SEAT_DATA_MIRROR=/path/to/mirror (a folder laid out like ../shared/data, see its "
@@ -220,6 +275,62 @@ def test_member_of_a_plain_file(tmp_path: Path, remote: list[RemoteFile]) -> Non
     rf = RemoteFile("x/n.txt", "0" * 64, remote[0].url, "inner.txt")
     with pytest.raises(DataError, match="is not a zip or tar archive"):
         fetch_files([rf], tmp_path)
+
+
+def _outside(tmp_path: Path) -> list[str]:
+    """Files anywhere under tmp_path's parent that are not under tmp_path/raw."""
+    root = tmp_path.parent
+    return [p for p in all_files(root) if not p.startswith(f"{tmp_path.name}/raw/")]
+
+
+@pytest.mark.parametrize("member", ["../evil.txt", "top/../../evil.txt", "/tmp/evil.txt"])
+@pytest.mark.parametrize("kind", ["tar", "zip"])
+def test_unsafe_member_is_refused(tmp_path: Path, server: Server, member: str, kind: str
+                                  ) -> None:
+    members = {"top/ok.txt": b"ok", member: b"evil"}
+    server.routes["/a"] = zip_bytes(members) if kind == "zip" else tar_gz_bytes(members)
+    before = _outside(tmp_path)
+    rf = RemoteFile("x/evil.txt", sha(b"evil"), server.url("/a"), member)
+    with pytest.raises(DataError) as err:
+        fetch_files([rf], tmp_path / "raw")
+    assert str(err.value) == (f"unsafe member name {member} in the {kind} archive from "
+                              f"{rf.url} (absolute or with ..): refused")
+    assert all_files(tmp_path / "raw") == [] and _outside(tmp_path) == before
+    assert not Path("/tmp/evil.txt").exists()
+
+
+def test_unsafe_member_in_a_converted_folder_is_refused(tmp_path: Path, server: Server) -> None:
+    server.routes["/imdb"] = tar_gz_bytes({"aclImdb/train/pos/1_9.txt": b"good",
+                                          "aclImdb/train/../../evil.txt": b"evil"})
+    rf = RemoteFile("imdb/train.csv.gz", "0" * 64, server.url("/imdb"), "aclImdb/train")
+    with pytest.raises(DataError, match=r"^unsafe member name aclImdb/train/\.\./\.\./evil.txt "
+                                        r"in the tar archive from .*: refused$"):
+        fetch_files([rf], tmp_path / "raw")
+    assert all_files(tmp_path / "raw") == []
+
+
+def test_link_member_is_refused(tmp_path: Path, server: Server) -> None:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        info = tarfile.TarInfo("top/link")
+        info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tf.addfile(info)
+    server.routes["/t.tar.gz"] = buf.getvalue()
+    rf = RemoteFile("x/link", "0" * 64, server.url("/t.tar.gz"), "top/link")
+    with pytest.raises(DataError) as err:
+        fetch_files([rf], tmp_path / "raw")
+    assert str(err.value) == f"member top/link of the tar archive from {rf.url} is not a " \
+                             "regular file"
+    assert all_files(tmp_path / "raw") == []
+
+
+@pytest.mark.parametrize("path", ["../x.txt", "/tmp/x.txt", "a/../../x.txt"])
+def test_unsafe_file_path_is_refused(tmp_path: Path, server: Server, path: str) -> None:
+    server.routes["/plain.txt"] = PLAIN
+    with pytest.raises(DataError) as err:
+        fetch_files([RemoteFile(path, sha(PLAIN), server.url("/plain.txt"))], tmp_path / "raw")
+    assert str(err.value) == f"unsafe file path {path} (absolute or with ..): refused"
+    assert sum(server.hits.values()) == 0 and all_files(tmp_path) == []
 
 
 def test_mirror_only_file_needs_a_mirror(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from seatlib.batching import pad_batch
-from seatlib.models import probabilities
+from seatlib.models.base import probabilities
 from seatlib.models.attention import masked_softmax
 from tests.conftest import tiny_batch, tiny_model
 

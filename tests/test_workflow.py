@@ -77,8 +77,8 @@ def small_config(workdir: Path) -> dict:
 
 def foundation_targets(name: str) -> list[str]:
     """The foundation's outputs (the JW, WP and SEAT studies have their own tests)."""
-    return ["results/tables/dataset_stats.md", "results/tables/test_metrics.md",
-            f"results/figures/{name}/bilstm-tanh/seed1/test_summary.png"]
+    return ["results/data/tables/dataset_stats.md", "results/models/tables/test_metrics.md",
+            f"results/models/figures/{name}/bilstm-tanh/seed1/test_summary.png"]
 
 
 def jobs_planned(workdir, cfgfile, targets):
@@ -97,34 +97,41 @@ def test_tiny_end_to_end_run(tmp_path):
     cfgfile = tmp_path / "config.yaml"
     cfgfile.write_text(yaml.safe_dump(cfg))
     targets = foundation_targets(name)
+    # data_all + models_all plan the same jobs as the foundation's targets
+    planned, out = jobs_planned(tmp_path, cfgfile, targets)
+    assert {"data_prepare", "models_train", "models_table_metrics"} <= planned, out
+    assert jobs_planned(tmp_path, cfgfile, ["data_all", "models_all"])[0] == \
+        planned | {"data_all", "models_all"}
     run = [*targets, "--cores", "2", "--snakefile", str(REPO / "Snakefile"), "--directory",
            str(tmp_path), "--configfile", str(cfgfile)]
     snakemake(*run)
 
     res = tmp_path / "results"
     for split in ("train", "dev", "test"):
-        df = read_table(res / "prepared" / name / f"{split}.parquet", "split")
+        df = read_table(res / "data" / "prepared" / name / f"{split}.parquet", "split")
         assert len(df) > 0
-    stats = read_table(res / "prepared" / name / "stats.parquet", "dataset_stats")
+    stats = read_table(res / "data" / "prepared" / name / "stats.parquet", "dataset_stats")
     assert set(stats["split"]) == {"train", "dev", "test", "all"}
     model_dir = res / "models" / name / "bilstm-tanh" / "seed1"
     epochs = read_table(model_dir / "epochs.parquet", "epoch_metrics")
     assert list(epochs["epoch"]) == [0, 1] and epochs["selected"].sum() == 1
     pred_dir = res / "predictions" / name / "bilstm-tanh" / "seed1"
     pred = read_table(pred_dir / "test.parquet", "predictions")
-    n_test = len(read_table(res / "prepared" / name / "test.parquet", "split"))
+    n_test = len(read_table(res / "data" / "prepared" / name / "test.parquet", "split"))
     assert len(pred) == n_test
     for tokens, att in zip(pred["tokens"], pred["attention"], strict=True):
         assert len(tokens) == len(att) and att[0] == 0 and att[-1] == 0
         assert abs(float(sum(att)) - 1) < 1e-4
     metrics = read_table(pred_dir / "test_metrics.parquet", "test_metrics")
     assert 0 <= metrics["accuracy"].item() <= 1
-    fig = res / "figures" / name / "bilstm-tanh" / "seed1"
+    fig = res / "models" / "figures" / name / "bilstm-tanh" / "seed1"
     assert (fig / "test_summary.png").stat().st_size > 10_000
     assert (fig / "test_summary.pdf").read_bytes().startswith(b"%PDF")
-    assert "| dataset |" in (res / "tables" / "test_metrics.md").read_text()
+    assert "| dataset |" in (res / "models" / "tables" / "test_metrics.md").read_text()
     assert (res / "logs" / "models_train" / name / "bilstm-tanh" / "seed1.log").read_text() \
         .count("epoch ") >= 2
+    bench = (res / "benchmarks" / "models_train" / name / "bilstm-tanh" / "seed1.tsv")
+    assert bench.read_text().startswith("s\th:m:s\tmax_rss")
 
     # nothing left to do; a training knob re-runs only what depends on it
     planned, out = jobs_planned(tmp_path, cfgfile, targets)

@@ -1,6 +1,10 @@
 """Wiegreffe & Pinter's controls (seatlib.wp) on tiny models and hand-made frames."""
 
+import json
 import math
+import subprocess
+import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -9,8 +13,9 @@ import torch
 from scipy.spatial.distance import jensenshannon
 
 from seatlib.metrics import max_attention_bin_label as max_attention_bin
-from seatlib.schema import to_arrow
+from seatlib.schema import read_table, to_arrow, write_table
 from seatlib.train import TrainConfig
+from seatlib.wp import steps
 from seatlib.wp.common import attention_kl, compare_to_base, divergences
 from seatlib.wp.consistent_adversary import (
     AdversaryConfig,
@@ -26,8 +31,8 @@ from seatlib.wp.guided import (
     uniform_guides,
 )
 from seatlib.wp.seeds import seed_variance, seed_variance_summary
-from seatlib.wp.settings import PAPER_SEEDS, WPConfigError, lambda_tag, wp_settings
-from tests.conftest import tiny_batch, tiny_model
+from seatlib.wp.settings import PAPER_SEEDS, WPConfigError, check_wp, lambda_tag, wp_settings
+from tests.conftest import REPO, tiny_batch, tiny_model
 
 # ---------------------------------------------------------------- KL with padding
 
@@ -285,12 +290,17 @@ def test_settings_paper_preset_and_checks():
     assert paper["adversary"]["patience"] == 10
     assert paper["adversary"]["selection"] == "train_loss"
     assert lambda_tag(1e-5) == "1e-05" and lambda_tag(1.0) == "1"
+    check_wp(wp_block())
     with pytest.raises(WPConfigError, match="config.yaml: key wp.seeds contains the base seed 1"):
-        wp_settings(wp_block(seeds=[1, 2]))
+        check_wp(wp_block(seeds=[1, 2]))
     bad = wp_block()
     bad["wp"]["guided"]["adversary_lambda"] = 0.5
     with pytest.raises(WPConfigError, match="wp.guided.adversary_lambda is 0.5, expected one of"):
-        wp_settings(bad)
+        check_wp(bad)
+    bad = wp_block()
+    bad["wp"]["adversary"]["lambdas"] = [0.1, 0.10]
+    with pytest.raises(WPConfigError, match="wp.adversary.lambdas has repeated values"):
+        check_wp(bad)
 
 
 # ---------------------------------------------------------------- figures
@@ -321,3 +331,101 @@ def test_figures_are_written(tmp_path):
         assert (tmp_path / f"{name}.pdf").read_bytes().startswith(b"%PDF")
         assert (tmp_path / f"{name}.png").stat().st_size > 10_000
 
+
+
+# ---------------------------------------------------------------- steps (jobs as namespaces)
+
+
+def job(tmp_path, inputs: dict, outputs: list, params=None, wildcards=None):
+    """A job like Snakemake's: inputs written from frames, outputs under tmp_path."""
+    written = {}
+    for name, value in inputs.items():
+        paths = []
+        for i, (frame, schema) in enumerate(value if isinstance(value, list) else [value]):
+            path = tmp_path / f"in_{name}_{i}.parquet"
+            if schema == "json":
+                path = path.with_suffix(".json")
+                path.write_text(json.dumps(frame))
+            else:
+                write_table(frame, path, schema)
+            paths.append(str(path))
+        written[name] = paths if isinstance(value, list) else paths[0]
+    out = {n: str(tmp_path / f"out_{n}.{'md' if n == 'markdown' else 'parquet'}")
+           for n in outputs}
+    return SimpleNamespace(input=SimpleNamespace(**written), output=SimpleNamespace(**out),
+                           params=SimpleNamespace(**(params or {})),
+                           wildcards=SimpleNamespace(**(wildcards or {})), threads=1, log=[])
+
+
+def test_step_seed_variance_and_tradeoff_read_named_inputs(tmp_path):
+    j = job(tmp_path, {"base": (BASE, "predictions"), "seed2": (SEED2, "predictions"),
+                       "seed3": (SEED3, "predictions")},
+            ["instances", "parquet", "markdown"], {"seeds": [2, 3]})
+    steps.wp_seed_variance(j)
+    per = read_table(j.output.instances, "wp_seed_variance")
+    ja = [js([0.8, 0.2], [0.2, 0.8]), js([0.8, 0.2], [1.0, 0.0])]
+    np.testing.assert_allclose(per["median_jsd"].iloc[0], np.median(ja), rtol=1e-5)
+    summary = read_table(j.output.parquet, "wp_seed_variance_summary")
+    assert summary["n"].iloc[-1] == 2 and "Seed variance" in open(j.output.markdown).read()
+
+    uniform = pred_frame(9, [("a", [0.5, 0.5], [0, 0.5, 0.5, 0]),
+                             ("b", [0.3, 0.7], [0, 0.5, 0.25, 0.25, 0])])
+    j = job(tmp_path, {"base": (BASE, "predictions"), "seed2": (SEED2, "predictions"),
+                       "uniform": (uniform, "predictions"),
+                       "adversaries": [(SEED3, "predictions")]},
+            ["parquet", "markdown"], {"seeds": [2], "lambdas": [0.01]})
+    steps.wp_tradeoff(j)
+    trade = read_table(j.output.parquet, "wp_tradeoff")
+    assert trade["label"].tolist() == ["seed 2", "uniform", "lambda 0.01"]
+    assert trade["kind"].tolist() == ["seed", "uniform", "adversary"]
+    assert trade["mean_tvd"].tolist() == pytest.approx([(0.2 + 0.1) / 2, 0.4 / 2, 0.3 / 2])
+    assert trade["mean_jsd"].iloc[1] == pytest.approx(js([0.8, 0.2], [0.5, 0.5]) / 2)
+
+
+def metrics_frame(model, f1, accuracy, epoch=1):
+    return pd.DataFrame([{"dataset": "hand", "model": model, "seed": 1, "split": "test",
+                          "n": 10, "accuracy": accuracy, "f1": f1, "macro_f1": f1 / 2,
+                          "roc_auc": 0.5, "selected_epoch": epoch}])
+
+
+def test_step_tables_of_metrics_and_adversaries(tmp_path):
+    j = job(tmp_path, {"trained": [(metrics_frame("bilstm-tanh", 0.8, 0.7), "test_metrics")],
+                       "uniform": [(metrics_frame("bilstm-uniform", 0.6, 0.65), "test_metrics")]},
+            ["parquet", "markdown"])
+    steps.wp_table_uniform(j)
+    uni = read_table(j.output.parquet, "wp_uniform").iloc[0]
+    assert (uni["encoder"], uni["attention"]) == ("bilstm", "tanh")
+    assert uni["f1_difference"] == pytest.approx(0.2)
+
+    j = job(tmp_path, {"metrics": [(metrics_frame("average-uniform", 0.5, 0.5), "test_metrics"),
+                                   (metrics_frame("average-guide-base", 0.9, 0.8, 3),
+                                    "test_metrics")]},
+            ["parquet", "markdown"], {"guides": [["uniform", "uniform"], ["base", "b seed 1"]]})
+    steps.wp_table_guided(j)
+    guided = read_table(j.output.parquet, "wp_guided")
+    assert guided["guide_model"].tolist() == ["uniform", "b seed 1"]
+    assert guided["selected_epoch"].tolist() == [1, 3]
+
+    def adv_cfg(lam):
+        return {"model_name": f"adv{lam:g}", "seed": 1, "epochs_run": 2, "selected_epoch": 1,
+                "adversary": {"lam": lam, "selection": "dev_objective"}}
+
+    j = job(tmp_path, {"base": (BASE, "predictions"),
+                       "predictions": [(SEED3, "predictions"), (SEED2, "predictions")],
+                       "configs": [(adv_cfg(1.0), "json"), (adv_cfg(0.1), "json")]},
+            ["parquet", "markdown"])
+    steps.wp_table_adversary(j)
+    adv = read_table(j.output.parquet, "wp_adversary")
+    assert adv["lam"].tolist() == [0.1, 1.0]  # sorted by lambda, each with its own predictions
+    assert adv["model"].tolist() == ["adv0.1", "adv1"]
+    assert adv["mean_jsd"].tolist() == pytest.approx(
+        [js([0.8, 0.2], [0.2, 0.8]) / 2,
+         (js([0.8, 0.2], [1.0, 0.0]) + js([0.5, 0.25, 0.25], [0, 0, 1])) / 2], rel=1e-5)
+
+
+def test_table_and_figure_steps_do_not_import_torch(tmp_path):
+    code = ("import sys; import seatlib.wp.steps, seatlib.wp.tables; "
+            "print('torch' in sys.modules, 'matplotlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                         text=True, check=True).stdout
+    assert out.split() == ["False", "False"]

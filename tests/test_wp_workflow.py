@@ -14,9 +14,7 @@ from tests.conftest import REPO
 
 pytestmark = pytest.mark.workflow
 
-TARGETS = [*(f"results/wp/sst/{t}.md"
-             for t in ("uniform", "seed_variance", "adversary", "guided", "tradeoff")),
-           "results/figures/sst/wp/seed_variance.png", "results/figures/sst/wp/tradeoff.png"]
+TARGETS = ["wp_all"]
 
 
 def run_snakemake(workdir, cfgfile, *args, check=True):
@@ -33,8 +31,9 @@ def run_snakemake(workdir, cfgfile, *args, check=True):
 
 def planned_rules(workdir, cfgfile):
     out = run_snakemake(workdir, cfgfile, "-n", "--cores", "1", *TARGETS).stdout
-    return {line.split()[1].rstrip(":") for line in out.splitlines()
-            if line.startswith("rule ") and line.rstrip().endswith(":")}
+    rules = {line.split()[1].rstrip(":") for line in out.splitlines()
+             if line.startswith("rule ") and line.rstrip().endswith(":")}
+    return rules - {"wp_all"}  # a rule without outputs is always planned
 
 
 def tiny_config(mirror) -> dict:
@@ -63,24 +62,32 @@ def test_wp_rules_end_to_end(tmp_path, mirror):
     cfgfile.write_text(yaml.safe_dump(cfg))
     run_snakemake(tmp_path, cfgfile, "--cores", "2", *TARGETS)
     wp = tmp_path / "results" / "wp" / "sst"
-    n_test = len(read_table(tmp_path / "results/prepared/sst/test.parquet", "split"))
+    tables = tmp_path / "results" / "wp" / "tables" / "sst"
+    assert sorted(p.name for p in tables.iterdir()) == sorted(
+        f"{t}.{ext}" for t in ("uniform", "seed_variance", "adversary", "guided", "tradeoff")
+        for ext in ("md", "parquet"))
+    n_test = len(read_table(tmp_path / "results/data/prepared/sst/test.parquet", "split"))
 
-    uniform = read_table(wp / "uniform.parquet", "wp_uniform")
+    uniform = read_table(tables / "uniform.parquet", "wp_uniform")
     assert uniform["encoder"].tolist() == ["bilstm", "average"]
     assert ((uniform["uniform_f1"] >= 0) & (uniform["uniform_f1"] <= 1)).all()
 
-    per = read_table(wp / "seed_variance.parquet", "wp_seed_variance")
+    per = read_table(wp / "seed_variance_instances.parquet", "wp_seed_variance")
     assert len(per) == n_test and (per["n_seeds"] == 1).all()
     assert per["median_jsd"].between(0, math.log(2)).all() and per["median_jsd"].max() > 0
+    summary = read_table(tables / "seed_variance.parquet", "wp_seed_variance_summary")
+    pooled = summary[(summary["pred_class"] == "all") & (summary["max_attention_bin"] == "all")]
+    assert pooled["n"].item() == n_test
+    assert pooled["mean_jsd"].item() == pytest.approx(per["median_jsd"].mean())
 
-    adv = read_table(wp / "adversary.parquet", "wp_adversary")
+    adv = read_table(tables / "adversary.parquet", "wp_adversary")
     assert adv["lam"].tolist() == [0.001, 10.0] and (adv["n"] == n_test).all()
     assert adv["mean_jsd"].between(0, math.log(2)).all()
     assert adv["mean_jsd"].iloc[1] > adv["mean_jsd"].iloc[0]  # more lambda, more divergence
     epochs = read_table(wp / "adversary" / "lambda10" / "epochs.parquet", "wp_adversary_epochs")
     assert len(epochs) == 2 and epochs["selected"].sum() == 1
 
-    guided = read_table(wp / "guided.parquet", "wp_guided")
+    guided = read_table(tables / "guided.parquet", "wp_guided")
     assert guided["guide"].tolist() == ["uniform", "own", "base", "adversary"]
     assert guided["model"].tolist() == ["average-uniform", "average-tanh", "average-guide-base",
                                         "average-guide-adversary-lambda0.001"]
@@ -91,14 +98,18 @@ def test_wp_rules_end_to_end(tmp_path, mirror):
     for a, b in zip(g_pred["attention"], base_pred["attention"], strict=True):
         np.testing.assert_allclose(a, b, atol=1e-6)
 
-    trade = read_table(wp / "tradeoff.parquet", "wp_tradeoff")
+    trade = read_table(tables / "tradeoff.parquet", "wp_tradeoff")
     assert trade["kind"].tolist() == ["seed", "uniform", "adversary", "adversary"]
     assert trade["label"].tolist() == ["seed 2", "uniform", "lambda 0.001", "lambda 10"]
 
-    figs = tmp_path / "results" / "figures" / "sst" / "wp"
+    figs = tmp_path / "results" / "wp" / "figures" / "sst"
     for name in ("seed_variance", "tradeoff"):
         assert (figs / f"{name}.png").stat().st_size > 10_000
         assert (figs / f"{name}.pdf").read_bytes().startswith(b"%PDF")
+
+    for rule, job in (("wp_adversary", "sst/lambda10"), ("wp_tradeoff", "sst")):
+        assert (tmp_path / "results" / "logs" / rule / f"{job}.log").read_text().strip()
+        assert (tmp_path / "results" / "benchmarks" / rule / f"{job}.tsv").stat().st_size > 0
 
     # up to date; a new lambda trains only that adversary and redoes what reads the sweep
     assert planned_rules(tmp_path, cfgfile) == set()

@@ -10,9 +10,16 @@ Where the files come from:
 
 * a mirror folder laid out like ``../shared/data`` (argument ``mirror``, else the environment
   variable ``SEAT_DATA_MIRROR``): files are copied;
-* otherwise the public URL of each file (``seatlib.data.sources``): downloaded once per URL,
-  then copied, extracted from a zip/tar archive (``member``), or converted into the mirror
-  layout by one of the converters below (files listed in ``sources.DERIVED``).
+* otherwise the public URL of each file (``seatlib.data.sources``): downloaded once per URL by
+  ``pooch`` (HTTP, timeout, retries, and the pinned sha256 of a file that is served as is),
+  into a temporary folder, then copied, read from a zip/tar archive (``member``), or converted
+  into the mirror layout by one of the converters below (files listed in ``sources.DERIVED``).
+
+What stays our own, and why: the mirror copy (pooch has no downloader for a local folder);
+the archive members (pooch's ``Untar`` on Python 3.11 writes ``../`` and absolute member
+names and links outside its folder, and ``Unzip`` silently renames such members; we read the
+one member the spec names into memory, refuse unsafe names, and write only ``dest/<path>``);
+the converters, and the payload digest of derived gzip files.
 
 All errors are one-line :class:`DataError` messages.
 """
@@ -23,7 +30,6 @@ import contextlib
 import csv
 import gzip
 import hashlib
-import http.client
 import io
 import logging
 import os
@@ -31,13 +37,14 @@ import re
 import shutil
 import tarfile
 import tempfile
-import urllib.error
-import urllib.request
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO
+
+import pooch
+import requests
 
 from seatlib.data.sources import DERIVED, MIRROR_ONLY, PAYLOAD_SHA256, RemoteFile, get_spec
 
@@ -48,6 +55,7 @@ MIRROR_ADVICE = (
     "to use a local mirror set `data.mirror: /path/to/mirror` in config.yaml or export "
     "SEAT_DATA_MIRROR=/path/to/mirror (a folder laid out like ../shared/data, see its README)"
 )
+RETRIES = 2  # further attempts after a failed or corrupted download (pooch waits 1 s, 2 s, ..)
 _CHUNK = 1 << 20
 
 
@@ -60,11 +68,7 @@ def _one_line(text: object) -> str:
 
 
 def sha256_file(path: Path | str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return pooch.file_hash(str(path), alg="sha256")
 
 
 def _payload_sha256(path: Path) -> str | None:
@@ -90,11 +94,13 @@ def _verify(path: Path, rf: RemoteFile) -> tuple[bool, str]:
     return False, actual
 
 
-def _expected(rf: RemoteFile) -> str:
+def _mismatch(rf: RemoteFile, origin: str, actual: str) -> DataError:
     payload = PAYLOAD_SHA256.get(rf.path)
-    if payload is None:
-        return f"sha256 {rf.sha256}"
-    return f"sha256 {rf.sha256} (or decompressed payload sha256 {payload})"
+    expected = f"sha256 {rf.sha256}"
+    if payload is not None:
+        expected += f" (or decompressed payload sha256 {payload})"
+    return DataError(f"checksum mismatch for {rf.path} (from {origin}): expected {expected}, "
+                     f"got sha256 {actual}")
 
 
 def _atomic_write(target: Path, produce: Callable[[BinaryIO], None], rf: RemoteFile,
@@ -109,14 +115,21 @@ def _atomic_write(target: Path, produce: Callable[[BinaryIO], None], rf: RemoteF
             produce(out)
         ok, actual = _verify(tmp, rf)
         if not ok:
-            raise DataError(f"checksum mismatch for {rf.path} (from {origin}): expected "
-                            f"{_expected(rf)}, got sha256 {actual}")
+            raise _mismatch(rf, origin, actual)
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
+
+
+def _copy_file(src: Path) -> Callable[[BinaryIO], None]:
+    def produce(out: BinaryIO) -> None:
+        with open(src, "rb") as fh:
+            shutil.copyfileobj(fh, out, _CHUNK)
+
+    return produce
 
 
 def _resolve_mirror(mirror: Path | str | None) -> Path | None:
@@ -136,40 +149,65 @@ def _from_mirror(rf: RemoteFile, target: Path, mirror: Path) -> None:
     if not src.is_file():
         raise DataError(f"mirror file {src} is missing (needed for {rf.path}; the mirror must "
                         "be laid out like ../shared/data)")
-
-    def produce(out: BinaryIO) -> None:
-        with open(src, "rb") as fh:
-            shutil.copyfileobj(fh, out, _CHUNK)
-
-    _atomic_write(target, produce, rf, str(src))
-
-
-def _download(url: str, folder: Path, timeout: float) -> Path:
-    """Download url into a new file in folder; DataError with the mirror advice on failure."""
-    fd, name = tempfile.mkstemp(dir=folder, suffix=".download")
-    request = urllib.request.Request(url, headers={"User-Agent": "seatlib"})
-    with os.fdopen(fd, "wb") as out:
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                while True:
-                    chunk = response.read(_CHUNK)
-                    if not chunk:
-                        break
-                    out.write(chunk)
-        except urllib.error.HTTPError as err:
-            raise DataError(f"could not reach {url} (HTTP {err.code}); {MIRROR_ADVICE}") from None
-        except urllib.error.URLError as err:
-            raise DataError(f"could not reach {url} ({_one_line(err.reason)}); "
-                            f"{MIRROR_ADVICE}") from None
-        except (OSError, http.client.HTTPException, ValueError) as err:
-            reason = _one_line(err) or type(err).__name__
-            raise DataError(f"could not reach {url} ({reason}); {MIRROR_ADVICE}") from None
-    log.info("downloaded %s", url)
-    return Path(name)
+    _atomic_write(target, _copy_file(src), rf, str(src))
 
 
 # ---------------------------------------------------------------------------------------------
-# archives
+# downloads (pooch)
+
+_ERRNO = re.compile(r"\[Errno -?\d+\] [^'\")]+")
+_POOCH_GOT = re.compile(r"does not match the known hash: expected \S+ but got ([0-9a-f]{64})")
+
+
+def _reason(err: requests.RequestException, timeout: float) -> str:
+    if isinstance(err, requests.HTTPError) and err.response is not None:
+        return f"HTTP {err.response.status_code}"
+    if isinstance(err, requests.Timeout):
+        return f"no answer within {timeout:g} s"
+    text = _one_line(err)
+    errno = _ERRNO.search(text)
+    return errno.group(0).strip() if errno else (text or type(err).__name__)
+
+
+def _download(url: str, folder: Path, timeout: float, retries: int,
+              rf: RemoteFile | None = None) -> Path:
+    """Download url into folder with pooch; rf: the file it is (its sha256 is checked on each
+    attempt, so a corrupted download is retried too); None for an archive whose digest is not
+    pinned (its members are checked instead). DataError with the mirror advice on failure."""
+    name = hashlib.sha256(url.encode()).hexdigest()[:16] + "-" + url.rsplit("/", 1)[-1][-60:]
+    known = None if rf is None else f"sha256:{rf.sha256}"
+    fetcher = pooch.create(path=folder, base_url="", registry={name: known}, urls={name: url},
+                           retry_if_failed=retries)
+    downloader = pooch.HTTPDownloader(timeout=timeout, chunk_size=_CHUNK, progressbar=False,
+                                      headers={"User-Agent": "seatlib"})
+    try:
+        path = Path(fetcher.fetch(name, downloader=downloader))
+    except requests.RequestException as err:
+        raise DataError(f"could not reach {url} ({_reason(err, timeout)}); "
+                        f"{MIRROR_ADVICE}") from None
+    except ValueError as err:  # pooch: the sha256 of the last attempt did not match
+        got = _POOCH_GOT.search(str(err))
+        if rf is None or got is None:
+            raise DataError(f"could not fetch {url}: {_one_line(err)}") from None
+        raise _mismatch(rf, url, got.group(1)) from None
+    log.info("downloaded %s", url)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# archives: read the named member into memory, never extract by the archive's own names
+
+
+def _unsafe(name: str) -> bool:
+    """An absolute name or one with a `..` part (it could point outside any target folder)."""
+    pure = PurePosixPath(name.replace("\\", "/"))
+    return pure.is_absolute() or ".." in pure.parts
+
+
+def _check_member(member: str, kind: str, url: str) -> None:
+    if _unsafe(member):
+        raise DataError(f"unsafe member name {member} in the {kind} archive from {url} "
+                        "(absolute or with ..): refused")
 
 
 def _read_member(archive: Path, member: str, url: str) -> bytes:
@@ -181,6 +219,7 @@ def _read_member(archive: Path, member: str, url: str) -> bytes:
 def _extract_member(archive: Path, member: str, url: str, out: BinaryIO) -> None:
     try:
         if zipfile.is_zipfile(archive):
+            _check_member(member, "zip", url)
             with zipfile.ZipFile(archive) as zf:
                 try:
                     info = zf.getinfo(member)
@@ -191,13 +230,14 @@ def _extract_member(archive: Path, member: str, url: str, out: BinaryIO) -> None
                     shutil.copyfileobj(src, out, _CHUNK)
             return
         if tarfile.is_tarfile(archive):
+            _check_member(member, "tar", url)
             with tarfile.open(archive, "r:*") as tf:
                 try:
                     info = tf.getmember(member)
                 except KeyError:
                     raise DataError(f"member {member} not found in the tar archive from "
                                     f"{url}") from None
-                src = tf.extractfile(info)
+                src = tf.extractfile(info) if info.isfile() else None
                 if src is None:
                     raise DataError(f"member {member} of the tar archive from {url} is not a "
                                     "regular file")
@@ -211,14 +251,17 @@ def _extract_member(archive: Path, member: str, url: str, out: BinaryIO) -> None
 def _iter_tar_folder(archive: Path, folder: str, url: str, read: bool = True
                      ) -> Iterator[tuple[str, bytes]]:
     """(path relative to folder, content or b"" when not read) of every regular file under
-    folder in a tar."""
+    folder in a tar; an unsafe name under folder is refused."""
     prefix = folder.rstrip("/") + "/"
     found = False
     try:
         with tarfile.open(archive, "r:*") as tf:
             for info in tf:
                 name = info.name[2:] if info.name.startswith("./") else info.name
-                if not info.isfile() or not name.startswith(prefix):
+                if not name.startswith(prefix):
+                    continue
+                _check_member(info.name, "tar", url)
+                if not info.isfile():
                     continue
                 found = True
                 if not read:
@@ -371,15 +414,16 @@ CONVERTERS: dict[str, Callable[[Path, RemoteFile, BinaryIO], None]] = {
 
 
 def _from_url(rf: RemoteFile, target: Path, workdir: Path, cache: dict[str, Path],
-              timeout: float) -> None:
+              timeout: float, retries: int) -> None:
     if rf.path in MIRROR_ONLY:
         raise DataError(f"{rf.path} has no public source that reproduces it (origin: "
                         f"{rf.url}); {MIRROR_ADVICE}")
+    converter = DERIVED.get(rf.path)
+    plain = converter is None and rf.member is None
     if rf.url not in cache:
         log.info("downloading %s", rf.url)
-        cache[rf.url] = _download(rf.url, workdir, timeout)
+        cache[rf.url] = _download(rf.url, workdir, timeout, retries, rf if plain else None)
     src = cache[rf.url]
-    converter = DERIVED.get(rf.path)
     origin = rf.url if rf.member is None else f"{rf.url} member {rf.member}"
     if converter is not None:
         convert = CONVERTERS[converter]
@@ -396,19 +440,21 @@ def _from_url(rf: RemoteFile, target: Path, workdir: Path, cache: dict[str, Path
         def produce(out: BinaryIO) -> None:
             _extract_member(src, member, rf.url, out)
     else:
-
-        def produce(out: BinaryIO) -> None:
-            with open(src, "rb") as fh:
-                shutil.copyfileobj(fh, out, _CHUNK)
+        produce = _copy_file(src)
 
     _atomic_write(target, produce, rf, origin)
 
 
 def fetch_files(files: Iterable[RemoteFile], dest: Path | str, mirror: Path | str | None = None,
-                timeout: float = 60.0) -> Path:
-    """Materialise files under dest (mirror layout), verified; return dest."""
+                timeout: float = 60.0, retries: int | None = None) -> Path:
+    """Materialise files under dest (mirror layout), verified; return dest. retries: further
+    attempts of a failed download (default RETRIES)."""
     dest = Path(dest)
+    retries = RETRIES if retries is None else retries
     files = list(files)
+    for rf in files:
+        if _unsafe(rf.path):
+            raise DataError(f"unsafe file path {rf.path} (absolute or with ..): refused")
     dest.mkdir(parents=True, exist_ok=True)
     todo = []
     for rf in files:
@@ -430,12 +476,13 @@ def fetch_files(files: Iterable[RemoteFile], dest: Path | str, mirror: Path | st
     with tempfile.TemporaryDirectory(prefix="seatlib-download-") as tmp:
         cache: dict[str, Path] = {}
         for rf in todo:
-            _from_url(rf, dest / rf.path, Path(tmp), cache, timeout)
+            _from_url(rf, dest / rf.path, Path(tmp), cache, timeout, retries)
             log.info("fetched %s", rf.path)
     return dest
 
 
 def fetch_dataset(name: str, dest: Path | str, mirror: Path | str | None = None,
-                  timeout: float = 60.0) -> Path:
+                  timeout: float = 60.0, retries: int | None = None) -> Path:
     """Materialise every raw file of a built-in dataset under dest; return dest."""
-    return fetch_files(get_spec(name).files, dest, mirror=mirror, timeout=timeout)
+    return fetch_files(get_spec(name).files, dest, mirror=mirror, timeout=timeout,
+                       retries=retries)

@@ -1,4 +1,4 @@
-"""Padded attention matrices and per-instance divergences between two models' outputs.
+"""Per-instance divergences between two models' outputs (attention KL with a floored reference).
 
 Attention rows follow the ``predictions`` table: one weight per position of
 ``[SOS] tokens [EOS]``, 0 at SOS and EOS. Divergences run over the real tokens only
@@ -10,29 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import torch
-from torch.nn.utils.rnn import pad_sequence
 
+from seatlib.batching import pad_rows, real_mask
 from seatlib.divergence import jsd, kl, tvd
 
 # a floor for the reference attention inside KL at real tokens, so that a weight which
 # underflowed to exactly 0 gives a large finite KL instead of +inf (JW add 1e-10 in their logs)
 KL_FLOOR = 1e-10
-
-
-def pad_rows(rows, length: int | None = None, dtype=torch.float64) -> torch.Tensor:
-    """List of 1-D arrays -> (N, L) tensor padded with 0 (L = longest row, or ``length``)."""
-    tensors = [torch.as_tensor(np.asarray(r), dtype=dtype) for r in rows]
-    out = pad_sequence(tensors, batch_first=True, padding_value=0.0)
-    if length is not None and out.shape[1] < length:
-        out = torch.nn.functional.pad(out, (0, length - out.shape[1]))
-    return out
-
-
-def real_mask_from_lengths(lengths, length: int) -> torch.Tensor:
-    """(N, L) bool, True at positions 1..len-2 (the words between SOS and EOS)."""
-    lengths = torch.as_tensor(np.asarray(lengths), dtype=torch.long)
-    pos = torch.arange(length)[None, :]
-    return (pos >= 1) & (pos < lengths[:, None] - 1)
 
 
 def safe_reference(reference: torch.Tensor, real_mask: torch.Tensor,
@@ -70,7 +54,7 @@ def divergences(attn_a, attn_b, probs_a, probs_b, floor: float = KL_FLOOR) -> di
                          f"{other[i]} in the other (different tokenisation?)")
     a = pad_rows(attn_a)
     b = pad_rows(attn_b, a.shape[1])
-    real = real_mask_from_lengths(lengths, a.shape[1])
+    real = real_mask(lengths, a.shape[1])
     pa = torch.as_tensor(np.asarray(probs_a), dtype=torch.float64)
     pb = torch.as_tensor(np.asarray(probs_b), dtype=torch.float64)
     return {

@@ -21,12 +21,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from seatlib.batching import pad_batch
+from seatlib.batching import pad_batch, pad_rows
 from seatlib.divergence import tvd
 from seatlib.models.base import probabilities
 from seatlib.predict import run_model
 from seatlib.train import TrainConfig, fit_recipe, positive_weight
-from seatlib.wp.common import KL_FLOOR, attention_kl, divergences, pad_rows
+from seatlib.wp.common import KL_FLOOR, attention_kl, divergences
 
 SELECTIONS = ("dev_objective", "train_loss")
 
@@ -113,6 +113,7 @@ def train_consistent_adversary(model, train_df: pd.DataFrame, dev_df: pd.DataFra
                 "dev_objective": float((d["tvd"] - lam * d["kl"]).mean())}
 
     select = "dev_objective" if adv.selection == "dev_objective" else "train_loss"
-    return fit_recipe(model, lengths, cfg, seed, device, batch_loss=batch_loss, evaluate=evaluate,
-               select=select, maximize=False, epochs=adv.epochs, patience=adv.patience,
-               meta={**(meta or {}), "lam": lam}, name=f"adversary lambda={lam:g}")
+    return fit_recipe(model, lengths, cfg, seed, device, batch_loss=batch_loss,
+                      evaluate=evaluate, select=select, maximize=False, epochs=adv.epochs,
+                      patience=adv.patience, meta={**(meta or {}), "lam": lam},
+                      name=f"adversary lambda={lam:g}")

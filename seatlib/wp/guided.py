@@ -14,19 +14,18 @@ import numpy as np
 import pandas as pd
 import torch
 
-from seatlib.batching import pad_batch, sequential_batches
+from seatlib.batching import pad_batch, pad_rows, real_mask, sequential_batches
 from seatlib.data.text import EOS, SOS
 from seatlib.metrics import classification_scores
 from seatlib.models.base import probabilities
 from seatlib.predict import run_model
 from seatlib.train import TrainConfig, classification_loss, fit_recipe, positive_weight
-from seatlib.wp.common import pad_rows, real_mask_from_lengths
 
 
 def uniform_guides(token_ids: list) -> list[np.ndarray]:
     """1/n on the n words of each [SOS] w.. [EOS] row, 0 at SOS and EOS."""
     lengths = np.array([len(t) for t in token_ids])
-    real = real_mask_from_lengths(lengths, int(lengths.max())).numpy()
+    real = real_mask(lengths, int(lengths.max())).numpy()
     weights = real / np.maximum(real.sum(1, keepdims=True), 1)
     return [weights[i, :n].astype(np.float32) for i, n in enumerate(lengths)]
 
@@ -47,7 +46,7 @@ def check_guides(guides: list, token_ids: list, where: str, tol: float = 1e-3) -
         raise ValueError(f"{where}: guide row {bad[0]} has {glens[bad[0]]} weights, the example "
                          f"has {lengths[bad[0]]} positions ([SOS] words [EOS])")
     g = pad_rows(guides)
-    real = real_mask_from_lengths(lengths, g.shape[1])
+    real = real_mask(lengths, g.shape[1])
     problems = {
         "is negative or NaN": ~(g >= 0).all(1),
         "puts weight on SOS/EOS/PAD": (g.masked_fill(real, 0.0).abs() > tol).any(1),

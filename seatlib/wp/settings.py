@@ -1,7 +1,9 @@
 """The ``wp:`` config block: the paper preset, lambda tags for paths, and one-line checks.
 
 The schema (workflow/schemas/config.schema.yaml) fills every default; ``wp_settings`` then
-applies ``wp.paper: true`` (Wiegreffe & Pinter's own settings) and checks what a schema cannot.
+applies ``wp.paper: true`` (Wiegreffe & Pinter's own settings) and derives the keys the rules
+use; ``check_wp`` (run once, by ``seatlib.config.validated_config``) checks what a schema
+cannot.
 """
 
 from __future__ import annotations
@@ -35,26 +37,16 @@ def adversary_name(base_model: str, lam: float) -> str:
 
 
 def check_wp(config: dict, source: str = "config.yaml") -> None:
-    """The ``wp`` block's cross-key checks (called once, by ``seatlib.config``)."""
-    wp_settings(config, source)
-
-
-def wp_settings(config: dict, source: str = "config.yaml") -> dict:
-    """The effective ``wp`` block (paper preset applied, datasets resolved), checked (the
-    dataset names themselves are checked by ``seatlib.config.check_names``)."""
-    wp = copy.deepcopy(config["wp"])
+    """The ``wp`` block's cross-key checks on the effective block (called once, by
+    ``seatlib.config``; the dataset names are checked by ``seatlib.config.check_names``)."""
+    wp = wp_settings(config)
     base_seed = int(wp["base"]["seed"])
-    if wp["paper"]:
-        wp["seeds"] = [s for s in PAPER_SEEDS if s != base_seed]
-        wp["adversary"].update(copy.deepcopy(PAPER_ADVERSARY))
-    if not wp["datasets"]:
-        wp["datasets"] = list(config["experiments"]["datasets"])
     if base_seed in wp["seeds"]:
         raise WPConfigError(f"{source}: key wp.seeds contains the base seed {base_seed} "
                             "(wp.base.seed); expected only the extra seeds")
     if len(set(wp["seeds"])) != len(wp["seeds"]):
         raise WPConfigError(f"{source}: key wp.seeds has repeated seeds {wp['seeds']}")
-    tags = [lambda_tag(x) for x in wp["adversary"]["lambdas"]]
+    tags = wp["lambda_tags"]
     if len(set(tags)) != len(tags):
         raise WPConfigError(f"{source}: key wp.adversary.lambdas has repeated values {tags}")
     if wp["adversary"]["selection"] not in SELECTIONS:
@@ -70,11 +62,23 @@ def wp_settings(config: dict, source: str = "config.yaml") -> dict:
         if tag not in tags:
             raise WPConfigError(f"{source}: key wp.guided.adversary_lambda is {tag}, expected "
                                 f"one of wp.adversary.lambdas {tags}")
+
+
+def wp_settings(config: dict) -> dict:
+    """The effective ``wp`` block of a validated config: the paper preset applied, the datasets
+    resolved, and the derived keys base_model, adversary_seed, adversary_train, lambda_tags."""
+    wp = copy.deepcopy(config["wp"])
+    base_seed = int(wp["base"]["seed"])
+    if wp["paper"]:
+        wp["seeds"] = [s for s in PAPER_SEEDS if s != base_seed]
+        wp["adversary"].update(copy.deepcopy(PAPER_ADVERSARY))
+    if not wp["datasets"]:
+        wp["datasets"] = list(config["experiments"]["datasets"])
     wp["base_model"] = f"{wp['base']['encoder']}-{wp['base']['attention']}"
     adv = wp["adversary"]
     wp["adversary_seed"] = base_seed if adv["seed"] is None else int(adv["seed"])
     # only what changes an adversary's training (so editing the lambda list re-runs no other)
     wp["adversary_train"] = {k: adv[k] for k in ("epochs", "patience", "selection",
                                                  "class_weight_quirk")}
-    wp["lambda_tags"] = tags
+    wp["lambda_tags"] = [lambda_tag(x) for x in adv["lambdas"]]
     return wp

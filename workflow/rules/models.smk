@@ -1,3 +1,6 @@
+include: "models_helpers.smk"
+
+
 rule models_train:
     input:
         train=prepared_file("train.parquet"),
@@ -8,22 +11,24 @@ rule models_train:
         weights=model_file("model.safetensors"),
         config=model_file("config.json"),
         epochs=model_file("epochs.parquet"),
+    log:
+        log_file("models_train", "{dataset}/{encoder}-{attention}/seed{seed}"),
+    benchmark:
+        benchmark_file("models_train", "{dataset}/{encoder}-{attention}/seed{seed}")
+    conda:
+        "../envs/seatlib.yaml"
+    threads: config["threads"]
+    resources:
+        mem_mb=4000,
+        runtime=120,
+        gpu=1,
     params:
         train=config["train"],
         model=config["model"],
         embedding=config["embedding"],
         device=config["device"],
-    threads: config["threads"]
-    conda:
-        "../envs/seatlib.yaml"
-    log:
-        "results/logs/models_train/{dataset}/{encoder}-{attention}/seed{seed}.log",
-    resources:
-        mem_mb=4000,
-        runtime=120,
-        gpu=1,
     script:
-        "../../scripts/train_model.py"
+        STEP
 
 
 rule models_predict:
@@ -34,65 +39,67 @@ rule models_predict:
     output:
         predictions=prediction_file("test.parquet"),
         metrics=prediction_file("test_metrics.parquet"),
-    params:
-        device=config["device"],
-    threads: config["threads"]
+    log:
+        log_file("models_predict", "{dataset}/{encoder}-{attention}/seed{seed}"),
+    benchmark:
+        benchmark_file("models_predict", "{dataset}/{encoder}-{attention}/seed{seed}")
     conda:
         "../envs/seatlib.yaml"
-    log:
-        "results/logs/models_predict/{dataset}/{encoder}-{attention}/seed{seed}.log",
+    threads: config["threads"]
     resources:
         mem_mb=4000,
         runtime=30,
+    params:
+        device=config["device"],
     script:
-        "../../scripts/predict.py"
+        STEP
 
 
 rule models_table_metrics:
     input:
         experiment_grid(prediction_file("test_metrics.parquet")),
     output:
-        parquet="results/tables/test_metrics.parquet",
+        parquet="results/models/tables/test_metrics.parquet",
         markdown=report(
-            "results/tables/test_metrics.md",
+            "results/models/tables/test_metrics.md",
             caption="../report/test_metrics.rst",
             category="Models",
         ),
+    log:
+        log_file("models_table_metrics"),
+    benchmark:
+        benchmark_file("models_table_metrics")
+    localrule: True
     conda:
         "../envs/seatlib.yaml"
-    log:
-        "results/logs/models_table_metrics.log",
-    localrule: True
     script:
-        "../../scripts/metrics_table.py"
+        STEP
 
 
 rule models_fig_test_summary:
     input:
         predictions=prediction_file("test.parquet"),
     output:
-        pdf="results/figures/{dataset}/{encoder}-{attention}/seed{seed}/test_summary.pdf",
+        pdf=models_figure("test_summary.pdf"),
         png=report(
-            "results/figures/{dataset}/{encoder}-{attention}/seed{seed}/test_summary.png",
+            models_figure("test_summary.png"),
             caption="../report/test_summary.rst",
             category="Models",
             subcategory="{dataset} {encoder}-{attention} seed {seed}",
         ),
+    log:
+        log_file("models_fig_test_summary", "{dataset}/{encoder}-{attention}/seed{seed}"),
+    benchmark:
+        benchmark_file("models_fig_test_summary", "{dataset}/{encoder}-{attention}/seed{seed}")
     conda:
         "../envs/seatlib.yaml"
-    log:
-        "results/logs/models_fig_test_summary/{dataset}/{encoder}-{attention}/seed{seed}.log",
     resources:
         mem_mb=1000,
         runtime=10,
     script:
-        "../../scripts/fig_test_summary.py"
+        STEP
 
 
-def models_targets():
-    return [
-        "results/tables/test_metrics.md",
-        *experiment_grid(
-            "results/figures/{dataset}/{encoder}-{attention}/seed{seed}/test_summary.png"
-        ),
-    ]
+rule models_all:
+    input:
+        models_targets(),
