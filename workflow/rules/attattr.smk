@@ -1,25 +1,7 @@
 # The transformer track (docs/attattr.md): fine-tune a BERT-family classifier (default the
 # packaged all-MiniLM-L6-v2) on attattr.datasets, AttAttr head attribution, four head rankings
 # and one-shot head-pruning curves. Steps: seatlib/attattr/steps.py.
-ATT = config["attattr"]
-
-
-def attattr_file(name, dataset="{dataset}", seed="{seed}"):
-    return f"results/attattr/{dataset}/seed{seed}/{name}"
-
-
-def attattr_split(split, dataset="{dataset}"):
-    return f"results/attattr/{dataset}/data/{split}.parquet"
-
-
-ATTATTR_MODEL = {
-    "weights": attattr_file("model/model.safetensors"),
-    "config": attattr_file("model/config.json"),
-}
-
-
-def attattr_grid(pattern):
-    return expand(pattern, dataset=ATT["datasets"], seed=ATT["seeds"])
+include: "attattr_helpers.smk"
 
 
 rule attattr_tokenize:
@@ -32,6 +14,8 @@ rule attattr_tokenize:
         log_file("attattr_tokenize", "{dataset}"),
     benchmark:
         benchmark_file("attattr_tokenize", "{dataset}")
+    conda:
+        "../envs/seatlib.yaml"
     resources:
         mem_mb=2000,
         runtime=15,
@@ -54,6 +38,8 @@ rule attattr_finetune:
         log_file("attattr_finetune", "{dataset}/seed{seed}"),
     benchmark:
         benchmark_file("attattr_finetune", "{dataset}/seed{seed}")
+    conda:
+        "../envs/seatlib.yaml"
     threads: config["threads"]
     resources:
         mem_mb=6000,
@@ -78,6 +64,8 @@ rule attattr_heads:
         log_file("attattr_heads", "{dataset}/seed{seed}"),
     benchmark:
         benchmark_file("attattr_heads", "{dataset}/seed{seed}")
+    conda:
+        "../envs/seatlib.yaml"
     threads: config["threads"]
     resources:
         mem_mb=6000,
@@ -102,6 +90,8 @@ rule attattr_score_heads:
         log_file("attattr_score_heads", "{dataset}/seed{seed}"),
     benchmark:
         benchmark_file("attattr_score_heads", "{dataset}/seed{seed}")
+    conda:
+        "../envs/seatlib.yaml"
     threads: config["threads"]
     resources:
         mem_mb=4000,
@@ -127,6 +117,8 @@ rule attattr_prune:
         log_file("attattr_prune", "{dataset}/seed{seed}"),
     benchmark:
         benchmark_file("attattr_prune", "{dataset}/seed{seed}")
+    conda:
+        "../envs/seatlib.yaml"
     threads: config["threads"]
     resources:
         mem_mb=4000,
@@ -155,6 +147,8 @@ rule attattr_fig_pruning:
         log_file("attattr_fig_pruning", "{dataset}/seed{seed}"),
     benchmark:
         benchmark_file("attattr_fig_pruning", "{dataset}/seed{seed}")
+    conda:
+        "../envs/seatlib.yaml"
     resources:
         mem_mb=1000,
         runtime=10,
@@ -179,6 +173,8 @@ rule attattr_fig_heads:
         log_file("attattr_fig_heads", "{dataset}/seed{seed}"),
     benchmark:
         benchmark_file("attattr_fig_heads", "{dataset}/seed{seed}")
+    conda:
+        "../envs/seatlib.yaml"
     resources:
         mem_mb=1000,
         runtime=10,
@@ -203,6 +199,8 @@ rule attattr_table_pruning:
     benchmark:
         benchmark_file("attattr_table_pruning")
     localrule: True
+    conda:
+        "../envs/seatlib.yaml"
     script:
         STEP
 
@@ -224,21 +222,10 @@ rule attattr_table_finetune:
     benchmark:
         benchmark_file("attattr_table_finetune")
     localrule: True
+    conda:
+        "../envs/seatlib.yaml"
     script:
         STEP
-
-
-def attattr_targets():
-    if not ATT["datasets"]:
-        return []
-    return [
-        "results/attattr/tables/pruning.md",
-        "results/attattr/tables/finetune.md",
-        *attattr_grid("results/attattr/figures/{dataset}/seed{seed}/pruning.png"),
-        *attattr_grid(
-            "results/attattr/figures/{dataset}/seed{seed}/head_importance.png"
-        ),
-    ]
 
 
 rule attattr_all:
