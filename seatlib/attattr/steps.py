@@ -231,15 +231,17 @@ def attattr_table_finetune(job) -> None:
     write_markdown(summary, job.output.markdown, "AttAttr: fine-tuned classifiers (dev split)")
 
 
+def _figure(job, draw, name: str, table: str) -> None:
+    draw(read_table(getattr(job.input, name), table), job.output.pdf, job.output.png)
+
+
 def attattr_fig_pruning(job) -> None:
     from seatlib.figures.attattr_pruning import draw_pruning
 
-    draw_pruning(read_table(job.input.pruning, "attattr_pruning"), job.output.pdf,
-                 job.output.png)
+    _figure(job, draw_pruning, "pruning", "attattr_pruning")
 
 
 def attattr_fig_heads(job) -> None:
     from seatlib.figures.attattr_heads import draw_heads
 
-    draw_heads(read_table(job.input.importance, "attattr_head_importance"), job.output.pdf,
-               job.output.png)
+    _figure(job, draw_heads, "importance", "attattr_head_importance")
