@@ -18,6 +18,7 @@ include: "workflow/rules/models.smk"
 include: "workflow/rules/jw.smk"
 include: "workflow/rules/wp.smk"
 include: "workflow/rules/seat.smk"
+include: "workflow/rules/attattr.smk"
 
 
 rule all:
@@ -28,3 +29,4 @@ rule all:
         jw_targets(),
         wp_targets(),
         seat_targets(),
+        attattr_targets(),

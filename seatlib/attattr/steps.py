@@ -1,0 +1,247 @@
+"""One function per rule of workflow/rules/attattr.smk (docs/attattr.md). torch and
+transformers are imported inside the functions that need them."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import numpy as np
+import pandas as pd
+
+from seatlib.schema import TABLES, read_table, write_table
+
+log = logging.getLogger("seatlib.attattr.steps")
+
+
+def _key(job) -> dict:
+    return {"dataset": job.wildcards.dataset, "model": job.params.model,
+            "seed": int(job.wildcards.seed)}
+
+
+def _setup(job):
+    """(device, seed) with torch seeded and its threads set to the job's."""
+    from seatlib.device import resolve_device, seed_everything
+
+    seed = int(job.wildcards.seed) if hasattr(job.wildcards, "seed") else 0
+    seed_everything(seed, job.threads)
+    return resolve_device(job.params.device), seed
+
+
+def _load(job, device):
+    from seatlib.attattr.model import Classifier
+
+    return Classifier.from_pretrained(os.path.dirname(job.input.weights)).to(device).eval()
+
+
+def attattr_tokenize(job) -> None:
+    """raw dataset -> WordPiece train/dev split tables (seeded subsets)."""
+    from seatlib.attattr.tokenize import encode_split, load_tokenizer, subsample
+    from seatlib.data.readers import read_dataset
+
+    p = job.params
+    frame = read_dataset(job.wildcards.dataset, job.input.raw)
+    tokenizer = load_tokenizer(p.model)
+    sizes = {"train": p.data["train_examples"], "dev": p.data["dev_examples"]}
+    encoded = {}
+    for split, n in sizes.items():
+        part = subsample(frame[frame["split"] == split], n, p.data["seed"])
+        encoded[split], _ = encode_split(part, tokenizer, p.max_length,
+                                         f"{job.wildcards.dataset} {split}")
+        log.info("%s %s: %d examples, mean %.1f WordPieces", job.wildcards.dataset, split,
+                 len(part), np.mean([len(t) for t in encoded[split]["token_ids"]]))
+    for split, df in encoded.items():
+        write_table(df, job.output[split], "split")
+
+
+def attattr_finetune(job) -> None:
+    """train/dev split tables -> the fine-tuned model folder and its epochs table."""
+    import time
+
+    from seatlib.attattr.finetune import FinetuneConfig, finetune
+    from seatlib.attattr.model import Classifier
+    from seatlib.data.sources import get_spec
+
+    device, seed = _setup(job)
+    train = read_table(job.input.train, "split")
+    dev = read_table(job.input.dev, "split")
+    n_labels = len(get_spec(job.wildcards.dataset).label_names)
+    top = int(max(train["label"].max(), dev["label"].max()))
+    if top >= n_labels:
+        raise ValueError(f"{job.input.train}: label {top} but dataset "
+                         f"{job.wildcards.dataset!r} has {n_labels} classes")
+    model = Classifier.from_pretrained(job.params.model, n_labels=n_labels, seed=seed)
+    if model.config.n_labels < n_labels:
+        raise ValueError(f"attattr.model: {job.params.model!r} has a {model.config.n_labels}-"
+                         f"class head but {job.wildcards.dataset!r} has {n_labels} labels")
+    cfg = FinetuneConfig.from_dict(job.params.finetune)
+    start = time.perf_counter()
+    _, frame, _ = finetune(model, train, dev, cfg, seed, device,
+                           name=f"attattr {job.wildcards.dataset} seed {seed}")
+    log.info("fine-tuned in %.1f s", time.perf_counter() - start)
+    model.cpu().save_pretrained(os.path.dirname(job.output.weights))
+    for column, value in reversed(_key(job).items()):
+        frame.insert(0, column, value)
+    write_table(frame, job.output.epochs, "attattr_epochs")
+
+
+def attattr_heads(job) -> None:
+    """AttAttr of the first n dev examples: per example x layer x head maxima, and the full
+    matrices of the first save_examples examples."""
+    import time
+
+    from seatlib.attattr.attribution import AttributionConfig, attribute
+
+    device, _ = _setup(job)
+    p = job.params.attribution
+    dev = read_table(job.input.dev, "split")
+    dev = dev.iloc[: p["n_examples"]] if p["n_examples"] is not None else dev
+    model = _load(job, device)
+    token_ids = list(dev["token_ids"])
+    keep = range(min(p["save_examples"], len(dev)))
+    start = time.perf_counter()
+    res = attribute(model, token_ids, dev["label"].to_numpy(), AttributionConfig.from_dict(p),
+                    device, keep_matrices=keep)
+    seconds = time.perf_counter() - start
+    log.info("AttAttr of %d examples (m=%d, %s rule) in %.1f s: %.3f s per example",
+             len(dev), p["steps"], p["rule"], seconds, seconds / max(len(dev), 1))
+    L, H = res.max_attribution.shape[1:]
+    n = len(dev)
+    ex = np.repeat(np.arange(n), L * H)
+    rows = pd.DataFrame({
+        **_key(job), "example_id": dev["example_id"].to_numpy()[ex],
+        "layer": np.tile(np.repeat(np.arange(L), H), n), "head": np.tile(np.arange(H), n * L),
+        "max_attribution": res.max_attribution.ravel(), "max_attention": res.max_attention.ravel(),
+        "label": dev["label"].to_numpy()[ex], "pred": res.pred[ex], "target": res.target[ex],
+        "prob": res.prob[ex]})
+    write_table(rows, job.output.heads, "attattr_head_attribution")
+    mats = []
+    for e, m in sorted(res.matrices.items()):
+        tokens = ["[CLS]", *dev["tokens"].iloc[e], "[SEP]"]
+        for layer in range(L):
+            for head in range(H):
+                mats.append({**_key(job), "example_id": dev["example_id"].iloc[e],
+                             "layer": layer, "head": head, "n_tokens": m.shape[-1],
+                             "tokens": tokens, "attribution": m[layer, head].ravel()})
+    columns = TABLES["attattr_matrices"].names
+    write_table(pd.DataFrame(mats, columns=columns), job.output.matrices, "attattr_matrices")
+
+
+def _cube(heads: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """attattr_head_attribution rows -> (example ids in sorted order, [N, L, H] of column)."""
+    rows = heads.sort_values(["example_id", "layer", "head"], kind="stable")
+    ids = rows["example_id"].drop_duplicates().to_numpy()
+    L, H = int(heads["layer"].max()) + 1, int(heads["head"].max()) + 1
+    return ids, rows[column].to_numpy().reshape(len(ids), L, H)
+
+
+def _grid(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    L, H = values.shape
+    return np.repeat(np.arange(L), H), np.tile(np.arange(H), L)
+
+
+def attattr_score_heads(job) -> None:
+    """Four rankings of the heads: attattr, attention, taylor, random (one per seed)."""
+    from seatlib.attattr.heads import random_importance, rank_of, summed, taylor_importance
+
+    device, _ = _setup(job)
+    p = job.params.heads
+    heads = read_table(job.input.heads, "attattr_head_attribution")
+    L, H = int(heads["layer"].max()) + 1, int(heads["head"].max()) + 1
+    cube = {c: _cube(heads, c)[1] for c in ("max_attribution", "max_attention")}
+    dev = read_table(job.input.dev, "split")
+    examples = dev[dev["example_id"].isin(set(heads["example_id"]))]
+    model = _load(job, device)
+    importances = {("attattr", 0): summed(cube["max_attribution"]),
+                   ("attention", 0): summed(cube["max_attention"]),
+                   ("taylor", 0): taylor_importance(model, list(examples["token_ids"]),
+                                                    examples["label"].to_numpy(), device,
+                                                    score=p["taylor"])}
+    for s in p["random_seeds"]:
+        importances[("random", int(s))] = random_importance(L, H, int(s))
+    frames = []
+    for (name, s), imp in importances.items():
+        layer, head = _grid(imp)
+        frames.append(pd.DataFrame({**_key(job), "ranking": name, "ranking_seed": s,
+                                    "layer": layer, "head": head, "importance": imp.ravel(),
+                                    "rank": rank_of(imp).ravel()}))
+    write_table(pd.concat(frames, ignore_index=True), job.output.importance,
+                "attattr_head_importance")
+
+
+def attattr_prune(job) -> None:
+    """Accuracy on dev with 0..100% of the heads pruned, per ranking (+ per-example AttAttr)."""
+    from seatlib.attattr.prune import per_example_accuracy, pruning_accuracy
+
+    device, _ = _setup(job)
+    p = job.params.prune
+    fractions = tuple(p["fractions"])
+    imp = read_table(job.input.importance, "attattr_head_importance")
+    L, H = int(imp["layer"].max()) + 1, int(imp["head"].max()) + 1
+    importances = {}
+    for (name, s), g in imp.groupby(["ranking", "ranking_seed"], sort=False):
+        g = g.sort_values(["layer", "head"])
+        importances[(name, int(s))] = g["importance"].to_numpy().reshape(L, H)
+    dev = read_table(job.input.dev, "split")
+    model = _load(job, device)
+    labels = dev["label"].to_numpy()
+    keys = list(importances)
+    rows = pruning_accuracy(model, list(dev["token_ids"]), labels,
+                            {i: importances[k] for i, k in enumerate(keys)}, device, fractions,
+                            p["batch_size"])
+    out = [{**_key(job), "ranking": keys[r["ranking"]][0], "ranking_seed": keys[r["ranking"]][1],
+            **{k: v for k, v in r.items() if k != "ranking"}, "n_examples": len(dev)}
+           for r in rows]
+    if p["per_example"]:
+        heads = read_table(job.input.heads, "attattr_head_attribution")
+        ex_ids, per = _cube(heads, "max_attribution")
+        n = len(ex_ids)
+        sub = dev.set_index("example_id").loc[ex_ids]
+        for r in per_example_accuracy(model, list(sub["token_ids"]), sub["label"].to_numpy(),
+                                      per, device, fractions, p["batch_size"]):
+            out.append({**_key(job), "ranking": "attattr_per_example", "ranking_seed": 0, **r,
+                        "n_examples": n})
+    write_table(pd.DataFrame(out), job.output.pruning, "attattr_pruning")
+    for r in out:
+        if r["fraction"] in (0.0, 0.3, 0.5, 0.7):
+            log.info("%s(%d) %.0f%% pruned: accuracy %.4f", r["ranking"], r["ranking_seed"],
+                     100 * r["fraction"], r["accuracy"])
+
+
+def attattr_table_pruning(job) -> None:
+    from seatlib.attattr.tables import pruning_summary
+    from seatlib.markdown import write_markdown
+
+    frame = pd.concat([read_table(f, "attattr_pruning") for f in job.input], ignore_index=True)
+    summary = pruning_summary(frame)
+    write_table(summary, job.output.parquet, "attattr_pruning_summary")
+    write_markdown(summary, job.output.markdown, "AttAttr: dev accuracy vs fraction of heads "
+                   "pruned (random: mean and sd over its seeds)")
+
+
+def attattr_table_finetune(job) -> None:
+    from seatlib.attattr.tables import finetune_summary
+    from seatlib.markdown import write_markdown
+
+    frames = [read_table(f, "attattr_epochs") for f in job.input.epochs]
+    n = [(len(read_table(t, "split")), len(read_table(d, "split")))
+         for t, d in zip(job.input.train, job.input.dev, strict=True)]
+    summary = finetune_summary(frames, n)
+    write_table(summary, job.output.parquet, "attattr_finetune")
+    write_markdown(summary, job.output.markdown, "AttAttr: fine-tuned classifiers (dev split)")
+
+
+def _figure(job, draw, name: str, table: str) -> None:
+    draw(read_table(getattr(job.input, name), table), job.output.pdf, job.output.png)
+
+
+def attattr_fig_pruning(job) -> None:
+    from seatlib.figures.attattr_pruning import draw_pruning
+
+    _figure(job, draw_pruning, "pruning", "attattr_pruning")
+
+
+def attattr_fig_heads(job) -> None:
+    from seatlib.figures.attattr_heads import draw_heads
+
+    _figure(job, draw_heads, "importance", "attattr_head_importance")

@@ -1,0 +1,233 @@
+# The transformer track (docs/attattr.md): fine-tune a BERT-family classifier (default the
+# packaged all-MiniLM-L6-v2) on attattr.datasets, AttAttr head attribution, four head rankings
+# and one-shot head-pruning curves. Steps: seatlib/attattr/steps.py.
+include: "attattr_helpers.smk"
+
+
+rule attattr_tokenize:
+    input:
+        raw=raw_dir(),
+    output:
+        train=attattr_split("train"),
+        dev=attattr_split("dev"),
+    log:
+        log_file("attattr_tokenize", "{dataset}"),
+    benchmark:
+        benchmark_file("attattr_tokenize", "{dataset}")
+    conda:
+        "../envs/seatlib.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=15,
+    params:
+        model=ATT["model"],
+        max_length=ATT["max_length"],
+        data=ATT["data"],
+    script:
+        STEP
+
+
+rule attattr_finetune:
+    input:
+        train=attattr_split("train"),
+        dev=attattr_split("dev"),
+    output:
+        **ATTATTR_MODEL,
+        epochs=attattr_file("epochs.parquet"),
+    log:
+        log_file("attattr_finetune", "{dataset}/seed{seed}"),
+    benchmark:
+        benchmark_file("attattr_finetune", "{dataset}/seed{seed}")
+    conda:
+        "../envs/seatlib.yaml"
+    threads: config["threads"]
+    resources:
+        mem_mb=6000,
+        runtime=240,
+        gpu=1,
+    params:
+        model=ATT["model"],
+        finetune=ATT["finetune"],
+        device=config["device"],
+    script:
+        STEP
+
+
+rule attattr_heads:
+    input:
+        **ATTATTR_MODEL,
+        dev=attattr_split("dev"),
+    output:
+        heads=attattr_file("head_attribution.parquet"),
+        matrices=attattr_file("attribution_matrices.parquet"),
+    log:
+        log_file("attattr_heads", "{dataset}/seed{seed}"),
+    benchmark:
+        benchmark_file("attattr_heads", "{dataset}/seed{seed}")
+    conda:
+        "../envs/seatlib.yaml"
+    threads: config["threads"]
+    resources:
+        mem_mb=6000,
+        runtime=240,
+        gpu=1,
+    params:
+        model=ATT["model"],
+        attribution=ATT["attribution"],
+        device=config["device"],
+    script:
+        STEP
+
+
+rule attattr_score_heads:
+    input:
+        **ATTATTR_MODEL,
+        dev=attattr_split("dev"),
+        heads=attattr_file("head_attribution.parquet"),
+    output:
+        importance=attattr_file("head_importance.parquet"),
+    log:
+        log_file("attattr_score_heads", "{dataset}/seed{seed}"),
+    benchmark:
+        benchmark_file("attattr_score_heads", "{dataset}/seed{seed}")
+    conda:
+        "../envs/seatlib.yaml"
+    threads: config["threads"]
+    resources:
+        mem_mb=4000,
+        runtime=60,
+        gpu=1,
+    params:
+        model=ATT["model"],
+        heads=ATT["heads"],
+        device=config["device"],
+    script:
+        STEP
+
+
+rule attattr_prune:
+    input:
+        **ATTATTR_MODEL,
+        dev=attattr_split("dev"),
+        heads=attattr_file("head_attribution.parquet"),
+        importance=attattr_file("head_importance.parquet"),
+    output:
+        pruning=attattr_file("pruning.parquet"),
+    log:
+        log_file("attattr_prune", "{dataset}/seed{seed}"),
+    benchmark:
+        benchmark_file("attattr_prune", "{dataset}/seed{seed}")
+    conda:
+        "../envs/seatlib.yaml"
+    threads: config["threads"]
+    resources:
+        mem_mb=4000,
+        runtime=120,
+        gpu=1,
+    params:
+        model=ATT["model"],
+        prune=ATT["prune"],
+        device=config["device"],
+    script:
+        STEP
+
+
+rule attattr_fig_pruning:
+    input:
+        pruning=attattr_file("pruning.parquet"),
+    output:
+        pdf="results/attattr/figures/{dataset}/seed{seed}/pruning.pdf",
+        png=report(
+            "results/attattr/figures/{dataset}/seed{seed}/pruning.png",
+            caption="../report/attattr_pruning.rst",
+            category="AttAttr",
+            subcategory="{dataset} seed {seed}",
+        ),
+    log:
+        log_file("attattr_fig_pruning", "{dataset}/seed{seed}"),
+    benchmark:
+        benchmark_file("attattr_fig_pruning", "{dataset}/seed{seed}")
+    conda:
+        "../envs/seatlib.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        model=ATT["model"],
+    script:
+        STEP
+
+
+rule attattr_fig_heads:
+    input:
+        importance=attattr_file("head_importance.parquet"),
+    output:
+        pdf="results/attattr/figures/{dataset}/seed{seed}/head_importance.pdf",
+        png=report(
+            "results/attattr/figures/{dataset}/seed{seed}/head_importance.png",
+            caption="../report/attattr_heads.rst",
+            category="AttAttr",
+            subcategory="{dataset} seed {seed}",
+        ),
+    log:
+        log_file("attattr_fig_heads", "{dataset}/seed{seed}"),
+    benchmark:
+        benchmark_file("attattr_fig_heads", "{dataset}/seed{seed}")
+    conda:
+        "../envs/seatlib.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        model=ATT["model"],
+    script:
+        STEP
+
+
+rule attattr_table_pruning:
+    input:
+        attattr_grid(attattr_file("pruning.parquet")),
+    output:
+        parquet="results/attattr/tables/pruning.parquet",
+        markdown=report(
+            "results/attattr/tables/pruning.md",
+            caption="../report/attattr_tables.rst",
+            category="AttAttr",
+        ),
+    log:
+        log_file("attattr_table_pruning"),
+    benchmark:
+        benchmark_file("attattr_table_pruning")
+    localrule: True
+    conda:
+        "../envs/seatlib.yaml"
+    script:
+        STEP
+
+
+rule attattr_table_finetune:
+    input:
+        epochs=attattr_grid(attattr_file("epochs.parquet")),
+        train=[attattr_split("train", d) for d in ATT["datasets"] for _ in ATT["seeds"]],
+        dev=[attattr_split("dev", d) for d in ATT["datasets"] for _ in ATT["seeds"]],
+    output:
+        parquet="results/attattr/tables/finetune.parquet",
+        markdown=report(
+            "results/attattr/tables/finetune.md",
+            caption="../report/attattr_tables.rst",
+            category="AttAttr",
+        ),
+    log:
+        log_file("attattr_table_finetune"),
+    benchmark:
+        benchmark_file("attattr_table_finetune")
+    localrule: True
+    conda:
+        "../envs/seatlib.yaml"
+    script:
+        STEP
+
+
+rule attattr_all:
+    input:
+        attattr_targets(),
