@@ -40,7 +40,8 @@ def test_partial_config_keeps_its_values():
     assert ours["jw"]["importance"]["methods"][0] == "gradient"  # siblings take defaults
 
 
-@pytest.mark.parametrize("key", ["experiments.datasets", "seat.datasets", "wp.datasets"])
+@pytest.mark.parametrize("key", ["experiments.datasets", "seat.datasets", "wp.datasets",
+                                 "attattr.datasets"])
 def test_unknown_dataset_names_the_key(key):
     section, name = key.split(".")
     with pytest.raises(ConfigError) as err:

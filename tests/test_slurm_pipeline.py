@@ -16,13 +16,13 @@ fake GRES GPUs, every call under the harness's timeout + SIGKILL):
 
 Meanwhile the same (fixed) configuration runs locally with ``--cores 2`` in another directory,
 and the two result trees must match: the same files, and the same Parquet contents, exactly.
-The GPU rules (train_model, compute_importance) must have been submitted with a GPU request
+The GPU rules (models_train, jw_importance) must have been submitted with a GPU request
 and the CPU rules without one, as slurmctld recorded them (``scontrol show job``).
 
 Timing on the shared 2-core machine is dominated by the plugin's status polling (it backs
 off by 10 s per poll that finds nothing finished) and by the two Snakemake start-ups inside
 every SLURM job, not by the work. That is why the test stops at one importance method and
-``fig_test_summary``: compare_importance + fig_jw_tau_hist would add two DAG levels.
+``models_fig_test_summary``: jw_agreement + jw_fig_tau_hist would add two DAG levels.
 """
 
 from __future__ import annotations

@@ -31,20 +31,23 @@ COMPARED = ("results/cpu.txt", "results/gpu.txt", "results/flaky.txt")
 RUN_TIMEOUT_S = 150
 
 GPU_RULES = (
-    "train_model",
-    "train_seat",
-    "compute_importance",
-    "attack_attention",
-    "permute_attention",
-    "head_attribution",
+    "models_train",
+    "seat_train",
+    "jw_importance",
+    "jw_adversary",
+    "jw_permute",
+    "attattr_finetune",
+    "attattr_heads",
+    "attattr_score_heads",
+    "attattr_prune",
 )
 CPU_RULES = (
-    "download_dataset",
-    "prepare_dataset",
-    "predict",
-    "fig_test_summary",
-    "compare_importance",
-    "evaluate_stability",
+    "data_download",
+    "data_prepare",
+    "models_predict",
+    "models_fig_test_summary",
+    "jw_agreement",
+    "seat_evaluate",
     "figures",
 )
 
