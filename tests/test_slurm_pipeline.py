@@ -9,9 +9,9 @@ The same configuration runs twice on the local one-node cluster (``profiles/slur
 fake GRES GPUs, every call under the harness's timeout + SIGKILL):
 
 * run 1 with ``device: cuda``: SLURM grants the GPU rules a (fake) GPU, but torch sees no
-  CUDA, so ``train_model`` fails with the one-line device error. Snakemake must exit non-zero
+  CUDA, so ``models_train`` fails with the one-line device error. Snakemake must exit non-zero
   and name the rule; the jobs before it finish.
-* run 2 with ``device: cpu`` (the fix): only ``train_model`` and what depends on it are
+* run 2 with ``device: cpu`` (the fix): only ``models_train`` and what depends on it are
   submitted; the outputs of run 1 keep their mtimes.
 
 Meanwhile the same (fixed) configuration runs locally with ``--cores 2`` in another directory,
@@ -198,7 +198,7 @@ def test_failing_rule_is_reported(pipeline_runs):
     # The cause is in the failed job's SLURM log (the rule's own log file stays empty: the
     # script's traceback goes to stderr, which the plugin writes to that log).
     (failed,) = [j for j in jobs if j.state == "FAILED"]
-    (log,) = (wd / ".snakemake" / "slurm_logs" / "rule_train_model").rglob(f"{failed.job_id}.log")
+    (log,) = (wd / ".snakemake" / "slurm_logs" / "rule_models_train").rglob(f"{failed.job_id}.log")
     assert BAD_DEVICE_MESSAGE in log.read_text(errors="replace")
     assert not any(rel.startswith("models/") for rel in pipeline_runs["mtimes_after_first"])
 
@@ -214,8 +214,8 @@ def test_rerun_submits_only_unfinished_jobs(pipeline_runs):
     assert {j.state for j in jobs} == {"COMPLETED"}
     # what run 1 finished is untouched (the failed rule's log is rewritten by its rerun)
     before = {rel: t for rel, t in pipeline_runs["mtimes_after_first"].items()
-              if not rel.startswith("logs/train_model/")}
-    assert any(rel.startswith("prepared/") for rel in before), before
+              if not rel.startswith(("logs/models_train/", "benchmarks/models_train/"))}
+    assert any(rel.startswith("data/prepared/") for rel in before), before
     after = _mtimes(wd)
     assert {rel: after.get(rel) for rel in before} == before
 
