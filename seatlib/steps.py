@@ -10,9 +10,8 @@ from __future__ import annotations
 import importlib
 import time
 
+from seatlib import TRACKS
 from seatlib.logs import setup_logging
-
-TRACKS = ("data", "models", "jw", "wp", "seat", "attattr", "truth")
 
 
 def step_function(rule: str):

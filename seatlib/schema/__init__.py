@@ -17,15 +17,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from seatlib import TRACKS
 from seatlib.io import atomic_path
-
-# the tracks whose modules declare tables; a module's TABLES names must not collide
-TRACK_MODULES = ("data", "models", "jw", "wp", "seat", "attattr", "truth")
 
 
 def _collect() -> dict[str, pa.Schema]:
     tables: dict[str, pa.Schema] = {}
-    for track in TRACK_MODULES:
+    for track in TRACKS:  # a track without tables has no module; names must not collide
         try:
             module = importlib.import_module(f"seatlib.schema.{track}")
         except ModuleNotFoundError as err:
