@@ -9,6 +9,8 @@ same defaults Snakemake's ``validate`` would fill), or raises ``ConfigError``.
 from __future__ import annotations
 
 import copy
+import difflib
+import re
 from pathlib import Path
 
 import jsonschema
@@ -18,6 +20,10 @@ from jsonschema import validators
 
 class ConfigError(ValueError):
     pass
+
+
+USER_DATASET_NAME = re.compile(r"^[a-z][a-z0-9_]*$")  # also the schema's propertyNames
+RESERVED_NAMES = ("tables", "figures")  # folders beside the dataset folders of results/
 
 
 def load_schema(path) -> dict:
@@ -46,7 +52,19 @@ def _first_error(validator, config, source: str) -> None:
         key = ".".join(str(p) for p in err.absolute_path) or "<top level>"
         expected = err.schema.get("description", "")
         hint = f" ({expected})" if expected and err.validator != "additionalProperties" else ""
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            hint = _did_you_mean(err.instance, err.schema.get("properties", {}))
         raise ConfigError(f"{source}: key {key}: {err.message}{hint}")
+
+
+def _did_you_mean(instance: dict, properties: dict) -> str:
+    """'; did you mean 'epochs'?' for the first unknown key that is close to a known one."""
+    for name in instance:
+        if name not in properties:
+            close = difflib.get_close_matches(str(name), list(properties), n=1, cutoff=0.6)
+            if close:
+                return f"; did you mean {close[0]!r} for {name!r}?"
+    return ""
 
 
 def check_config(config: dict, schema_path, source: str = "config.yaml") -> None:
@@ -59,6 +77,16 @@ def check_names(config: dict, source: str = "config.yaml") -> None:
     """What the schema cannot say: every dataset a study names is built in or a user dataset."""
     from seatlib.data.sources import DATASETS
 
+    for name in config["data"]["user_datasets"]:
+        key = f"data.user_datasets.{name}"
+        if name in DATASETS:
+            raise ConfigError(f"{source}: key {key}: {name!r} is the name of a built-in "
+                              "dataset; give your dataset another name (built-in: "
+                              f"{', '.join(sorted(DATASETS))})")
+        if name in RESERVED_NAMES or not USER_DATASET_NAME.match(name):
+            raise ConfigError(f"{source}: key {key}: {name!r} is not a valid dataset name "
+                              "(expected a lower-case letter, then lower-case letters, digits "
+                              f"or underscores, and not {' or '.join(RESERVED_NAMES)})")
     known = [*DATASETS, *config["data"]["user_datasets"]]
     lists = {"experiments.datasets": config["experiments"]["datasets"],
              "seat.datasets": config["seat"]["datasets"],

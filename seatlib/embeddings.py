@@ -7,12 +7,13 @@ default), and PAD is zero. The papers used 300-d fastText/GloVe, which do not in
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 
 from seatlib.io import atomic_path
 
@@ -51,9 +52,17 @@ def vocab_matrix(vocab: list[str], words: list[str], vectors: np.ndarray) -> tup
 
 def save_embeddings(matrix: np.ndarray, path, source: str, coverage: float) -> None:
     with atomic_path(path) as tmp:
+        # one metadata key: safetensors writes a metadata map in no fixed order (same bytes)
         save_file({"embeddings": torch.from_numpy(matrix)}, str(tmp),
-                  metadata={"source": source, "coverage": f"{coverage:.6f}"})
+                  metadata={"embedding": json.dumps({"source": source,
+                                                     "coverage": f"{coverage:.6f}"},
+                                                    sort_keys=True)})
 
 
 def load_embeddings(path) -> torch.Tensor:
-    return load_file(str(path))["embeddings"]
+    from seatlib.checkpoint import read_safetensors  # a one-line error naming a bad file
+
+    tensors = read_safetensors(path)
+    if "embeddings" not in tensors:
+        raise ValueError(f"{path}: no tensor 'embeddings' (found {sorted(tensors)})")
+    return tensors["embeddings"]

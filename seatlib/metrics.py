@@ -1,4 +1,11 @@
-"""Classification metrics (no scikit-learn): accuracy, F1, macro F1, ROC-AUC."""
+"""Classification metrics (no scikit-learn): accuracy, F1, macro F1, ROC-AUC.
+
+Every score is defined for k >= 2 classes: ``f1`` is the positive-class F1 for two classes and
+macro F1 otherwise; ``roc_auc`` is the binary ROC-AUC of class 1 for two classes and the macro
+one-vs-rest ROC-AUC otherwise (the mean over the classes that have both positives and negatives
+in ``y_true``; scikit-learn's ``roc_auc_score(multi_class="ovr", average="macro")`` where every
+class is present).
+"""
 
 from __future__ import annotations
 
@@ -27,8 +34,22 @@ def roc_auc(y_true: np.ndarray, score: np.ndarray) -> float:
     return float((ranks[y_true == 1].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
+def roc_auc_ovr(y_true, probs: np.ndarray) -> float:
+    """Macro one-vs-rest ROC-AUC of (N, C) class scores: the mean of ``roc_auc(y == c,
+    probs[:, c])`` over the classes c whose one-vs-rest AUC is defined; nan if none is. For
+    C = 2 it is the binary ROC-AUC of class 1 (class 0's AUC on 1 - p is the same number)."""
+    y_true = np.asarray(y_true)
+    probs = np.asarray(probs)
+    if probs.shape[1] == 2:
+        return roc_auc(y_true, probs[:, 1])
+    aucs = [roc_auc((y_true == c).astype(int), probs[:, c]) for c in range(probs.shape[1])]
+    aucs = [a for a in aucs if np.isfinite(a)]
+    return float(np.mean(aucs)) if aucs else float("nan")
+
+
 def classification_scores(y_true, probs: np.ndarray) -> dict[str, float]:
-    """probs (N, C) -> accuracy, positive-class F1 (C=2) or macro F1, macro F1, ROC-AUC."""
+    """probs (N, C) -> accuracy, positive-class F1 (C=2) or macro F1, macro F1, ROC-AUC
+    (binary, or macro one-vs-rest for C > 2)."""
     y_true = np.asarray(y_true)
     n_classes = probs.shape[1]
     y_pred = probs.argmax(1)
@@ -37,7 +58,7 @@ def classification_scores(y_true, probs: np.ndarray) -> dict[str, float]:
         "accuracy": float((y_pred == y_true).mean()) if len(y_true) else float("nan"),
         "f1": float(f1s[1]) if n_classes == 2 else float(f1s.mean()),
         "macro_f1": float(f1s.mean()),
-        "roc_auc": roc_auc(y_true, probs[:, 1]) if n_classes == 2 else float("nan"),
+        "roc_auc": roc_auc_ovr(y_true, probs),
     }
 
 

@@ -20,10 +20,16 @@ def load_raw(dataset: str, raw_dir: Path | None, user_datasets: dict) -> tuple[p
         frame = read_user_dataset(u["path"], u["text_column"], u["label_column"],
                                   split_column=u.get("split_column"),
                                   label_map=u.get("label_map"), seed=u.get("seed", 0),
-                                  fractions=tuple(u.get("fractions", (0.8, 0.1, 0.1))))
-        n_classes = int(frame["label"].max()) + 1
+                                  fractions=tuple(u.get("fractions", (0.8, 0.1, 0.1))),
+                                  empty_text=u.get("empty_text", "drop"),
+                                  duplicates=u.get("duplicates", "drop"),
+                                  key=f"data.user_datasets.{dataset}")
+        label_map = u.get("label_map")
+        n_classes = (len(set(label_map.values())) if label_map
+                     else int(frame["label"].max()) + 1)
         return frame, {"min_df": u.get("min_df", 1), "min_len": u.get("min_len"),
-                       "max_len": u.get("max_len"), "n_classes": max(n_classes, 2)}
+                       "max_len": u.get("max_len"), "n_classes": max(n_classes, 2),
+                       "source": str(u["path"])}
     from seatlib.data.readers import read_dataset
     from seatlib.data.sources import get_spec
 

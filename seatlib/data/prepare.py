@@ -5,6 +5,9 @@ vocabulary holds the train-split words whose document frequency is at least ``mi
 (ids 0-3 are PAD, UNK, SOS, EOS); a sequence is ``[SOS] tokens [EOS]`` with out-of-vocabulary
 words as UNK; the strict length filter ``min_len < n + 2 < max_len`` (n tokens plus SOS/EOS)
 applies to every split.
+
+Every split must keep at least one example and train at least two classes; otherwise
+``prepare`` stops with a one-line error naming the source (a user's file) and the counts.
 """
 
 from __future__ import annotations
@@ -62,19 +65,20 @@ def length_keep(n_tokens: np.ndarray, min_len: int | None, max_len: int | None) 
 
 
 def prepare(raw: pd.DataFrame, dataset: str, min_df: int, min_len: int | None,
-            max_len: int | None, n_classes: int) -> Prepared:
-    """raw: columns example_id, text, label, split (and text_pair for pairs)."""
+            max_len: int | None, n_classes: int, source: str | None = None) -> Prepared:
+    """raw: columns example_id, text, label, split (and text_pair for pairs). ``source`` (a
+    user's file) is named in the errors."""
+    what = f"dataset {dataset!r}" + (f" ({source})" if source else "")
     bad = sorted(set(raw["split"]) - set(SPLITS))
     if bad:
-        raise ValueError(f"dataset {dataset!r}: split value(s) {bad}, expected {list(SPLITS)}")
+        raise ValueError(f"{what}: split value(s) {bad}, expected {list(SPLITS)}")
     tokens = tokenize_frame(raw)
-    n_tok = np.array([len(t) for t in tokens])
+    n_tok = np.array([len(t) for t in tokens], dtype=np.int64)
     keep = length_keep(n_tok, min_len, max_len)
     split_arr = raw["split"].to_numpy()
+    _check_sizes(what, raw, split_arr, keep, min_len, max_len)
     rows = zip(tokens, keep, split_arr, strict=True)
     train_tokens = [t for t, k, s in rows if k and s == "train"]
-    if not train_tokens:
-        raise ValueError(f"dataset {dataset!r}: no train examples left after the length filter")
     vocab = build_vocab(train_tokens, min_df)
     index = {w: i for i, w in enumerate(vocab)}
 
@@ -99,6 +103,29 @@ def prepare(raw: pd.DataFrame, dataset: str, min_df: int, min_len: int | None,
     rows.append(_stats_row(dataset, "all", all_toks, all_ids, all_labels, int((~keep).sum()),
                            n_classes, len(vocab)))
     return Prepared(splits=splits, vocab=vocab, stats=pd.DataFrame(rows))
+
+
+def _check_sizes(what: str, raw: pd.DataFrame, split_arr: np.ndarray, keep: np.ndarray,
+                 min_len: int | None, max_len: int | None) -> None:
+    """Every split keeps an example and train two classes, or a one-line error with counts."""
+    kept = {s: int(((split_arr == s) & keep).sum()) for s in SPLITS}
+    rows = {s: int((split_arr == s).sum()) for s in SPLITS}
+    counts = ", ".join(f"{s} {kept[s]}" for s in SPLITS)
+    dropped = int((~keep).sum())
+    by_length = (f" ({dropped} of {len(raw)} rows dropped by the length filter "
+                 f"min_len {min_len}, max_len {max_len})") if dropped else ""
+    empty = [s for s in SPLITS if kept[s] == 0]
+    if empty:
+        raise ValueError(f"{what}: too few examples: split {' and '.join(empty)} "
+                         f"{'is' if len(empty) == 1 else 'are'} empty ({counts} of "
+                         f"{sum(rows.values())} rows{by_length}); every split needs at least "
+                         "one example (a seeded split needs a few rows per class)")
+    train_labels = raw["label"].to_numpy()[(split_arr == "train") & keep]
+    classes = np.unique(train_labels)
+    if len(classes) < 2:
+        raise ValueError(f"{what}: the train split has only class {int(classes[0])} "
+                         f"({kept['train']} examples{by_length}); training needs at least "
+                         "2 classes")
 
 
 def _stats_row(dataset, split, toks, ids, labels, dropped, n_classes, vocab_size) -> dict:

@@ -10,12 +10,19 @@ the sorted unique raw labels become 0..n-1 (numerically sorted when every label 
 integer, else sorted as strings). Splits: a split column with train/dev/test (validation or
 val mean dev; case and surrounding spaces are ignored), else a seeded stratified split with
 ``fractions`` (train, dev, test) as in ``readers.stratified_assign``.
+
+Before the split: rows whose text has no token (a blank cell, or only whitespace; a missing
+cell in Parquet) are dropped and counted in the log (``empty_text="error"`` refuses them), then
+rows whose text (surrounding whitespace stripped) repeats an earlier row are dropped, keeping
+the first, and counted (``duplicates="error"`` refuses them, ``"keep"`` keeps them), so no text
+is in two splits. Fewer than two classes left is an error naming the file and the counts.
 """
 
 from __future__ import annotations
 
 import csv
 import gzip
+import logging
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -24,6 +31,10 @@ import pandas as pd
 
 from seatlib.data.readers import SPLITS, _frame, stratified_assign
 
+log = logging.getLogger("seatlib.data")
+
+EMPTY_TEXT = ("drop", "error")
+DUPLICATES = ("drop", "error", "keep")
 SPLIT_ALIASES = {"train": "train", "dev": "dev", "test": "test", "validation": "dev",
                  "val": "dev"}
 
@@ -99,12 +110,28 @@ def _sorted_labels(values: set[str]) -> list[str]:
         return sorted(values)
 
 
+def _some(where: list[int], n: int = 5) -> str:
+    return ", ".join(map(str, where[:n])) + (", ..." if len(where) > n else "")
+
+
+def _after(empty: list, dups: list) -> str:
+    parts = [f"{len(empty)} empty" if empty else "", f"{len(dups)} duplicate" if dups else ""]
+    parts = [p for p in parts if p]
+    return f", after dropping {' and '.join(parts)}" if parts else ""
+
+
 def read_user_dataset(path: Path | str, text_column: str, label_column: str,
                       split_column: str | None = None, label_map: Mapping | None = None,
-                      seed: int = 0, fractions: Sequence[float] = (0.8, 0.1, 0.1)
-                      ) -> pd.DataFrame:
-    """Read a user file into the columns example_id, text, label (int64), split."""
+                      seed: int = 0, fractions: Sequence[float] = (0.8, 0.1, 0.1),
+                      empty_text: str = "drop", duplicates: str = "drop",
+                      key: str = "data.user_datasets.<name>") -> pd.DataFrame:
+    """Read a user file into the columns example_id, text, label (int64), split. ``key`` is the
+    config key of the dataset, named in the messages."""
     path = Path(path)
+    if empty_text not in EMPTY_TEXT:
+        raise ValueError(f"{key}.empty_text: {empty_text!r}, expected one of {EMPTY_TEXT}")
+    if duplicates not in DUPLICATES:
+        raise ValueError(f"{key}.duplicates: {duplicates!r}, expected one of {DUPLICATES}")
     if not path.is_file():
         raise ValueError(f"{path}: file not found")
     suffix = _suffix(path)
@@ -124,11 +151,15 @@ def read_user_dataset(path: Path | str, text_column: str, label_column: str,
             raise ValueError(f"fractions must be three non-negative numbers (train, dev, test) "
                              f"summing to 1, got {fractions}")
 
-    records = []
+    records, empty, seen, dups, conflicting = [], [], {}, [], 0
     for n, (where, row) in enumerate(rows, start=1):
         text, raw_label = row[t_i], row[l_i]
-        if _is_missing(text):
-            raise ValueError(f"{path} {unit} {where}: missing text in column {text_column!r}")
+        if _is_missing(text) or not str(text).strip():
+            if empty_text == "error":
+                raise ValueError(f"{path} {unit} {where}: empty text in column {text_column!r} "
+                                 f"({key}.empty_text is 'error'; 'drop' drops such rows)")
+            empty.append(where)
+            continue
         if _is_missing(raw_label) or _as_str(raw_label).strip() == "":
             raise ValueError(f"{path} {unit} {where}: missing label in column "
                              f"{label_column!r}")
@@ -141,7 +172,27 @@ def read_user_dataset(path: Path | str, text_column: str, label_column: str,
                 raise ValueError(f"{path} {unit} {where}: split value {value!r} is not one of "
                                  f"train, dev, test (validation/val are read as dev)")
             record["split"] = split
+        first = seen.get(record["text"].strip())
+        if first is not None and duplicates != "keep":
+            if duplicates == "error":
+                raise ValueError(f"{path} {unit} {where}: text repeats {unit} {first['where']} "
+                                 f"({key}.duplicates is 'error'; 'drop' keeps the first)")
+            dups.append(where)
+            conflicting += first["raw_label"] != record["raw_label"]
+            continue
+        seen.setdefault(record["text"].strip(), record)
         records.append(record)
+    if empty:
+        log.warning("%s: dropped %d row(s) with empty text in column %r (%s %s)", path,
+                    len(empty), text_column, unit + "s" if len(empty) > 1 else unit,
+                    _some(empty))
+    if dups:
+        log.warning("%s: dropped %d duplicate row(s) whose text repeats an earlier row (%d with "
+                    "a different label; %s %s)", path, len(dups), conflicting,
+                    unit + "s" if len(dups) > 1 else unit, _some(dups))
+    if not records:
+        raise ValueError(f"{path}: no rows with text left (of {len(rows)}: {len(empty)} empty, "
+                         f"{len(dups)} duplicate)")
 
     if label_map is not None:
         mapping = {str(k).strip(): int(v) for k, v in label_map.items()}
@@ -157,6 +208,12 @@ def read_user_dataset(path: Path | str, text_column: str, label_column: str,
             raise ValueError(f"{path} {unit} {record['where']}: label {record['raw_label']!r} "
                              f"is not in label_map ({', '.join(map(repr, mapping))})")
         record["label"] = mapping[record["raw_label"]]
+    present = sorted({r["label"] for r in records})
+    if len(present) < 2:
+        raw = records[0]["raw_label"]
+        raise ValueError(f"{path}: only one class in column {label_column!r} ({raw!r}: "
+                         f"{len(records)} rows{_after(empty, dups)}); a classifier needs at "
+                         "least 2 classes")
 
     if split_column is None:
         splits = stratified_assign([r["label"] for r in records], fractions, SPLITS, seed)
@@ -166,4 +223,4 @@ def read_user_dataset(path: Path | str, text_column: str, label_column: str,
                    for r in records])
 
 
-__all__ = ["read_user_dataset", "SPLIT_ALIASES"]
+__all__ = ["read_user_dataset", "SPLIT_ALIASES", "EMPTY_TEXT", "DUPLICATES"]
