@@ -13,7 +13,7 @@ from seatlib.agreement import (
     kendall_tau_b_ragged,
 )
 from seatlib.jw.table2 import table2
-from seatlib.schema import read_table, write_table
+from seatlib.schema import read_table, to_arrow, write_table
 
 
 def scipy_rows(xs, ys):
@@ -132,9 +132,14 @@ def test_agreement_frame_uses_real_tokens_only(caplog):
     loo = toy_importance(pred, [[0, 4, 3, 2, 1, 0], [0, 1, 1, 2, 0], [0, 2, 0]], "loo")
     with caplog.at_level(logging.WARNING, logger="seatlib.agreement"):
         out = agreement_frame(pred, {"grad": grad, "loo": loo})
-    assert "dropped 3 undefined" in caplog.text  # example c has one real token
+    assert "3 undefined Kendall tau row(s)" in caplog.text  # example c has one real token
+    # undefined rows are kept (JW count them in Table 2), flagged, with tau 0 and p 1
     assert list(zip(out["method_a"], out["method_b"], strict=True)) == [
-        ("attention", "grad")] * 2 + [("attention", "loo")] * 2 + [("grad", "loo")] * 2
+        ("attention", "grad")] * 3 + [("attention", "loo")] * 3 + [("grad", "loo")] * 3
+    assert out.loc[~out["defined"], "example_id"].tolist() == ["c"] * 3
+    assert (out.loc[~out["defined"], "p_value"] == 1.0).all()
+    assert out.loc[out["defined"], "example_id"].tolist() == ["a", "b"] * 3
+    to_arrow(out, "agreement")
     row = out[(out["example_id"] == "a") & (out["method_b"] == "grad")].iloc[0]
     assert row["tau"] == pytest.approx(1.0) and row["n_tokens"] == 4
     ref = kendalltau([.5, .3, .2], [3, 1, 2])
@@ -181,17 +186,24 @@ def test_table2_on_a_hand_made_frame(tmp_path):
     taus = [0.2, 0.4, -0.3, 0.5, 0.1]
     ps = [0.01, 0.20, 0.05, 0.5, 0.04]
     preds = [0, 0, 1, 1, 1]
-    df = pd.DataFrame([{**base, "example_id": f"e{i}", "pred": c, "tau": t, "p_value": p}
+    df = pd.DataFrame([{**base, "example_id": f"e{i}", "pred": c, "tau": t, "p_value": p,
+                        "defined": True}
                        for i, (t, p, c) in enumerate(zip(taus, ps, preds, strict=True))])
+    # two instances of class 1 with an undefined tau (placeholders tau 0, p 1): JW count them
+    # in the denominator, as not significant; they stay out of the mean and sd
+    undef = pd.DataFrame([{**base, "example_id": f"u{i}", "pred": 1, "tau": 0.0,
+                           "p_value": 1.0, "defined": False} for i in range(2)])
+    df = pd.concat([df, undef], ignore_index=True)
     out = table2(df)
     assert out["group"].tolist() == ["0", "1", "overall"]
     np.testing.assert_allclose(out["mean_tau"], [0.3, 0.1, 0.18])
     np.testing.assert_allclose(out["std_tau"], [0.1, np.std([-0.3, 0.5, 0.1]),
                                                 np.std(taus)])
-    np.testing.assert_allclose(out["sig_frac"], [0.5, 2 / 3, 0.6])
-    assert out["n"].tolist() == [2, 3, 5]
+    np.testing.assert_allclose(out["sig_frac"], [1 / 2, 2 / 5, 3 / 7])  # not 2/3 and 3/5
+    assert out["n"].tolist() == [2, 5, 7]
+    assert out["n_undefined"].tolist() == [0, 2, 2]
     write_table(df[["dataset", "model", "seed", "split", "example_id", "pred", "label",
-                    "method_a", "method_b", "scores", "tau", "p_value", "n_tokens"]],
+                    "method_a", "method_b", "scores", "tau", "p_value", "n_tokens", "defined"]],
                 tmp_path / "a.parquet", "agreement")
     write_table(out, tmp_path / "s.parquet", "agreement_summary")
     pd.testing.assert_frame_equal(read_table(tmp_path / "s.parquet", "agreement_summary"), out)

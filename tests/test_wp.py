@@ -20,6 +20,7 @@ from seatlib.wp.common import attention_kl, compare_to_base, divergences
 from seatlib.wp.consistent_adversary import (
     AdversaryConfig,
     base_targets,
+    batch_objective,
     consistent_loss,
     train_consistent_adversary,
 )
@@ -70,7 +71,35 @@ def test_consistent_loss_is_finite_with_zero_or_nan_padding_and_underflow():
     assert grads and all(torch.isfinite(g).all() for g in grads)
     p = torch.sigmoid(out.logits[:, 0]).detach()
     assert torch.allclose(d_tvd.detach(), (p - target_p[:, 1]).abs(), atol=1e-6)
-    assert torch.allclose(loss.detach(), (d_tvd - 0.5 * d_kl).detach())
+
+
+def test_consistent_loss_is_wp_formula_by_hand():
+    # WP's code, lambda in WP's unit: 1/2 |sigma(y_a) - y_b| - lambda KL(a_a || a_b).
+    # Instance 0: sigma(0) = 0.5 vs 0.8 -> 0.15; attention (1/2, 1/2) vs (1/4, 3/4):
+    # KL = ln(4/3) / 2. Instance 1: sigma(ln 3) = 0.75 vs 0.5 -> 0.125; (1/3, 1/3, 1/3) vs
+    # (1/2, 1/4, 1/4): KL = ln(32/27) / 3. (The old objective TVD - lambda KL gave 0.3 and 0.25
+    # for the TVD parts.)
+    logits = torch.tensor([[0.0], [np.log(3.0)]], dtype=torch.float64)
+    real = torch.tensor([[0, 1, 1, 0, 0], [0, 1, 1, 1, 0]], dtype=torch.bool)
+    att = torch.tensor([[0, .5, .5, 0, 0], [0, 1 / 3, 1 / 3, 1 / 3, 0]], dtype=torch.float64)
+    ref = torch.tensor([[0, .25, .75, 0, 0], [0, .5, .25, .25, 0]], dtype=torch.float64)
+    target_p = torch.tensor([[0.2, 0.8], [0.5, 0.5]], dtype=torch.float64)
+    lam = 0.1
+    loss, d_tvd, d_kl = consistent_loss(logits, att, target_p, ref, real, lam)
+    kl = np.array([np.log(4 / 3) / 2, np.log(32 / 27) / 3])
+    np.testing.assert_allclose(d_kl.numpy(), kl, rtol=1e-9)
+    np.testing.assert_allclose(d_tvd.numpy(), [0.3, 0.25], rtol=1e-12)  # the true TVD
+    np.testing.assert_allclose(loss.numpy(), np.array([0.15, 0.125]) - lam * kl, rtol=1e-9)
+
+
+@pytest.mark.parametrize("reduction, quirk, expected", [
+    ("sum", False, 0.2), ("mean", False, 0.2 / 3),
+    # WP's code: x sum of the class weights, 2 + 1 + 2 = 5 with pos_weight 2
+    ("sum", True, 0.2 * 5), ("mean", True, 0.2 / 3 * 5)])
+def test_batch_objective_and_class_weight_quirk(reduction, quirk, expected):
+    per = torch.tensor([0.3, -0.2, 0.1], dtype=torch.float64)
+    got = batch_objective(per, np.array([1, 0, 1]), 2.0, reduction, quirk)
+    assert got.item() == pytest.approx(expected, rel=1e-12)
 
 
 # ---------------------------------------------------------------- toy data

@@ -90,7 +90,7 @@ def jw_adversary(job) -> None:
         model, split, pred, k=opts["k"], epsilon=opts["epsilon"],
         hinge_weight=opts["hinge_weight"], lr=opts["lr"], steps=opts["steps"],
         selection_threshold=opts["selection_threshold"], seed=0, device=device,
-        batch_size=opts["batch_size"])
+        batch_size=opts["batch_size"], diversity=opts.get("diversity", "paper"))
     write_table(frame, job.output[0], "adversary")
     log.info("median epsilon-max JSD: %.4f", frame["emax_jsd"].median())
 
