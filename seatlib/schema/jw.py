@@ -47,4 +47,11 @@ TABLES = {
         ("sig_frac", pa.float64()),  # fraction with p <= 0.05, of all n (undefined: not sig.)
         ("n", pa.int64()),  # instances, undefined tau included (JW's denominator)
         ("n_undefined", pa.int64())),  # of them, with an undefined tau (not in mean/std)
+    # JW's CorrGL: per-instance tau(gradient, loo) - tau(attention, gradient) ("gl - ag") and
+    # - tau(attention, loo) ("gl - al"), over the instances with all three taus defined
+    "jw_corrgl": table(
+        MODEL_KEY, ("split", pa.string()), ("difference", pa.string()),
+        ("mean", pa.float64()), ("std", pa.float64()),  # population sd
+        ("positive_share", pa.float64()),  # share of instances with a difference > 0
+        ("n", pa.int64())),
 }
