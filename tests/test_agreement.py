@@ -207,3 +207,73 @@ def test_table2_on_a_hand_made_frame(tmp_path):
                 tmp_path / "a.parquet", "agreement")
     write_table(out, tmp_path / "s.parquet", "agreement_summary")
     pd.testing.assert_frame_equal(read_table(tmp_path / "s.parquet", "agreement_summary"), out)
+
+
+def _agreement_rows(model, taus, defined=None):
+    """Hand-made agreement rows: taus = {example: (ag, al, gl)}."""
+    base = {"dataset": "toy", "model": model, "seed": 1, "split": "test", "label": 0,
+            "scores": "magnitude", "n_tokens": 4, "p_value": 0.5}
+    pairs = [("attention", "gradient"), ("attention", "loo"), ("gradient", "loo")]
+    rows = []
+    for i, (eid, values) in enumerate(taus.items()):
+        for (a, b), t in zip(pairs, values, strict=True):
+            ok = defined is None or (eid, a, b) not in defined
+            rows.append({**base, "example_id": eid, "pred": i % 2, "method_a": a,
+                         "method_b": b, "tau": t if ok else 0.0, "defined": ok})
+    return pd.DataFrame(rows)
+
+
+def test_corrgl_differences_by_hand():
+    from seatlib.jw.corrgl import corrgl_instances, corrgl_summary
+
+    # (tau(att, grad), tau(att, loo), tau(grad, loo)) per example; e3's tau(att, loo) is
+    # undefined, so e3 enters gl - ag only
+    df = pd.concat([
+        _agreement_rows("m", {"e0": (0.2, 0.1, 0.8), "e1": (0.5, 0.6, 0.4),
+                              "e2": (-0.2, 0.0, 0.6), "e3": (0.1, 0.0, 0.3)},
+                        defined={("e3", "attention", "loo")}),
+        _agreement_rows("n", {"f0": (1.0, 1.0, 1.0)})], ignore_index=True)
+    inst = corrgl_instances(df)
+    m = inst[inst["model"] == "m"]
+    ag = m[m["difference"] == "gl - ag"].set_index("example_id")["value"]
+    al = m[m["difference"] == "gl - al"].set_index("example_id")["value"]
+    np.testing.assert_allclose(ag.loc[["e0", "e1", "e2", "e3"]], [0.6, -0.1, 0.8, 0.2])
+    np.testing.assert_allclose(al.loc[["e0", "e1", "e2"]], [0.7, -0.2, 0.6])
+    assert "e3" not in al.index
+    out = corrgl_summary(df)
+    assert out["difference"].tolist() == ["gl - ag", "gl - al"] * 2
+    row = out[(out["model"] == "m") & (out["difference"] == "gl - ag")].iloc[0]
+    assert row["mean"] == pytest.approx(0.375) and row["n"] == 4
+    assert row["std"] == pytest.approx(np.std([0.6, -0.1, 0.8, 0.2]))
+    assert row["positive_share"] == pytest.approx(0.75)
+    row = out[(out["model"] == "m") & (out["difference"] == "gl - al")].iloc[0]
+    assert row["mean"] == pytest.approx(1.1 / 3) and row["n"] == 3
+    assert row["positive_share"] == pytest.approx(2 / 3)
+    row = out[(out["model"] == "n") & (out["difference"] == "gl - al")].iloc[0]
+    assert row["mean"] == 0 and row["positive_share"] == 0  # equal agreement: not > 0
+    to_arrow(out, "jw_corrgl")
+    with pytest.raises(ValueError, match="no defined tau\\('gradient', 'loo'\\)"):
+        corrgl_instances(df[df["method_a"] == "attention"])
+
+
+def test_corrgl_figures_draw_the_table_numbers(monkeypatch, tmp_path):
+    from seatlib.figures import jw_corrgl
+    from seatlib.jw.corrgl import corrgl_instances, corrgl_summary
+
+    figs = []
+    monkeypatch.setattr(jw_corrgl, "save_figure", lambda fig, pdf, png: figs.append(fig))
+    df = pd.concat([_agreement_rows("m", {"e0": (0.2, 0.1, 0.8), "e1": (0.5, 0.6, 0.4),
+                                          "e2": (-0.2, 0.0, 0.6)}),
+                    _agreement_rows("n", {"f0": (0.1, 0.3, 0.2), "f1": (0.0, 0.2, 0.9)})],
+                   ignore_index=True)
+    summary = corrgl_summary(df)
+    jw_corrgl.plot_corrgl_summary(summary, tmp_path / "s.pdf", tmp_path / "s.png")
+    bars = [p.get_width() for p in figs[0].axes[0].patches]
+    # bars per difference, models in (dataset, model) order: m, n
+    expected = [summary[(summary["model"] == mdl) & (summary["difference"] == d)]["mean"].item()
+                for d in ("gl - ag", "gl - al") for mdl in ("m", "n")]
+    np.testing.assert_allclose(bars, expected)
+    jw_corrgl.plot_corrgl(corrgl_instances(df), tmp_path / "c.pdf", tmp_path / "c.png")
+    assert [ax.get_title() for ax in figs[1].axes] == ["m", "n"]
+    legend = [t.get_text() for t in figs[1].axes[0].get_legend().get_texts()]
+    assert legend[0].startswith("gl - ag: mean 0.43, >0 67% (n=3)")

@@ -362,6 +362,65 @@ def test_figures_are_written(tmp_path):
 
 
 
+
+def jw_adversary_frame(n=50, model="bilstm-tanh", seed=1):
+    rng = np.random.default_rng(1)
+    return pd.DataFrame({"dataset": "hand", "model": model, "seed": seed,
+                         "example_id": [str(i) for i in range(n)], "label": 0,
+                         "pred": rng.integers(0, 2, n),
+                         "max_attention": rng.uniform(0.05, 1, n).astype(np.float32),
+                         "emax_jsd": rng.uniform(0, 0.69, n), "emax_tvd": rng.uniform(0, .05, n)})
+
+
+def test_tradeoff_draws_the_jw_adversary_line_and_checks_the_model(monkeypatch, tmp_path):
+    from seatlib.figures import wp_tradeoff
+
+    figs = []
+    monkeypatch.setattr(wp_tradeoff, "save_figure", lambda fig, pdf, png: figs.append(fig))
+    trade = pd.DataFrame({
+        "dataset": "hand", "base_model": "bilstm-tanh", "base_seed": 1,
+        "kind": ["seed", "adversary"], "label": ["seed 2", "lambda 0.001"], "model": "m",
+        "seed": 1, "n": 10, "mean_jsd": [0.1, 0.2], "median_jsd": 0.1,
+        "mean_tvd": [0.05, 0.02], "mean_kl": 0.1, "f1": 0.8})
+    adv = jw_adversary_frame()
+    wp_tradeoff.plot_tradeoff(trade, tmp_path / "t.pdf", tmp_path / "t.png", adv)
+    ax = figs[0].axes[0]
+    vertical = [line.get_xdata()[0] for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert vertical == [pytest.approx(adv["emax_jsd"].mean())]
+    star = [c.get_offsets()[0] for c in ax.collections if len(c.get_offsets()) == 1]
+    assert any(np.allclose(o, [adv["emax_jsd"].mean(), adv["emax_tvd"].mean()]) for o in star)
+    with pytest.raises(ValueError, match="JW adversary of average-tanh seed 1, expected the "
+                                         "base model bilstm-tanh seed 1"):
+        wp_tradeoff.plot_tradeoff(trade, tmp_path / "t.pdf", tmp_path / "t.png",
+                                  jw_adversary_frame(model="average-tanh"))
+
+
+def test_seed_variance_against_jw_adversaries(monkeypatch, tmp_path):
+    from seatlib.figures import wp_seed_variance as wsv
+
+    figs = []
+    monkeypatch.setattr(wsv, "save_figure", lambda fig, pdf, png: figs.append(fig))
+    n = 50
+    rng = np.random.default_rng(0)
+    per = pd.DataFrame({"dataset": "hand", "model": "bilstm-tanh", "base_seed": 1,
+                        "example_id": [str(i) for i in range(n)], "pred": rng.integers(0, 2, n),
+                        "max_attention": rng.uniform(0.05, 1, n), "n_seeds": 2,
+                        "median_jsd": rng.uniform(0, 0.6, n), "mean_tvd": rng.uniform(0, 1, n)})
+    adv = jw_adversary_frame(n)
+    wsv.plot_seed_variance_vs_adversary(per, adv, tmp_path / "s.pdf", tmp_path / "s.png")
+    axes = figs[0].axes
+    assert len(axes) == 4
+    # bottom right: the adversaries' epsilon-max JSD against their output TVD, per class
+    points = np.concatenate([c.get_offsets() for c in axes[3].collections])
+    expected = adv[["emax_jsd", "emax_tvd"]].to_numpy()
+    np.testing.assert_allclose(np.sort(points[:, 0]), np.sort(expected[:, 0]))
+    np.testing.assert_allclose(np.sort(points[:, 1]), np.sort(expected[:, 1]))
+    with pytest.raises(ValueError, match="JW adversary of bilstm-tanh seed 2, expected the base "
+                                         "model bilstm-tanh seed 1"):
+        wsv.plot_seed_variance_vs_adversary(per, jw_adversary_frame(n, seed=2),
+                                            tmp_path / "s.pdf", tmp_path / "s.png")
+
+
 # ---------------------------------------------------------------- steps (jobs as namespaces)
 
 
