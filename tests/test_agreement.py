@@ -277,3 +277,73 @@ def test_corrgl_figures_draw_the_table_numbers(monkeypatch, tmp_path):
     assert [ax.get_title() for ax in figs[1].axes] == ["m", "n"]
     legend = [t.get_text() for t in figs[1].axes[0].get_legend().get_texts()]
     assert legend[0].startswith("gl - ag: mean 0.43, >0 67% (n=3)")
+
+
+def _ordered_model(sign: int, vocab: int = 14):
+    """A binary Average-tanh model whose JW gradient importance is, in every sentence, ordered
+    as its attention (sign 1) or reversed (sign -1), by construction.
+
+    Word w has embedding (1, c_w, d_w); the encoder is diag(a, 1, 1) then tanh, so
+    h_t = (tanh a, tanh c_t, tanh d_t); attention reads tanh c only: alpha_t ~ exp(s(c_t)).
+    Gradient x embedding (attention detached) of p = sigma(u . sum_t alpha_t h_t):
+    sign 1, u = (1, 0, 0): p(1-p) alpha_t a sech^2(a), proportional to alpha_t (tau 1);
+    sign -1, u = (0, 0, 1): p(1-p) alpha_t d_t sech^2(d_t), with d_t solved so that
+    d sech^2 d = K exp(-2 s(c_t)): proportional to exp(-s(c_t)), reversed (tau -1).
+    """
+    from seatlib.models.classifier import ModelConfig, build_model
+
+    model = build_model(ModelConfig(vocab_size=vocab, embed_dim=3, encoder="average",
+                                    attention="tanh", hidden_size=3, n_classes=2))
+    c = np.linspace(-1.5, 1.5, vocab)
+    score = 3.0 * np.tanh(np.tanh(c))
+    target = 0.4 * np.exp(-2 * score) / np.exp(-2 * score).max()
+    d = np.empty(vocab)
+    for w, goal in enumerate(target):  # d sech^2 d is increasing on [0, 0.77]
+        lo, hi = 0.0, 0.77
+        for _ in range(200):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if mid / np.cosh(mid) ** 2 < goal else (lo, mid)
+        d[w] = (lo + hi) / 2
+    a = 0.8
+    with torch.no_grad():
+        emb = torch.tensor(np.stack([np.ones(vocab), c, d], 1), dtype=torch.float32)
+        emb[0] = 0.0
+        model.embedding.weight.copy_(emb)
+        model.encoder.proj.weight.copy_(torch.diag(torch.tensor([a, 1.0, 1.0])))
+        model.encoder.proj.bias.zero_()
+        model.attention.proj.weight.copy_(torch.tensor([[0.0, 1.0, 0.0]]))
+        model.attention.proj.bias.zero_()
+        model.attention.v.weight.fill_(3.0)
+        u = [1.0, 0.0, 0.0] if sign > 0 else [0.0, 0.0, 1.0]
+        model.decoder.weight.copy_(torch.tensor([u]))
+        model.decoder.bias.fill_(0.3)
+    return model.eval()
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_table2_of_a_model_built_to_agree_or_disagree(sign):
+    from seatlib.importance import compute_importance, importance_frame
+    from seatlib.predict import predict_split
+
+    model = _ordered_model(sign)
+    # distinct words (no ties): sentences of 4 words (exact p of tau +-1 is 2/4! = 0.083),
+    # 5 words (2/5! = 0.017 <= 0.05) and one word (undefined tau)
+    rows = [[2, 4, 7, 5, 9, 3], [2, 13, 6, 11, 8, 3], [2, 10, 12, 4, 6, 13, 3],
+            [2, 5, 8, 7, 11, 9, 3], [2, 6, 3]]
+    split = pd.DataFrame({"example_id": [f"s{i}" for i in range(len(rows))], "text": "x",
+                          "tokens": [[str(t) for t in r[1:-1]] for r in rows],
+                          "token_ids": rows, "label": [0, 1, 0, 1, 0]})
+    pred = predict_split(model, split, {"dataset": "toy", "model": "average-tanh", "seed": 1},
+                         "test", "cpu")
+    scores = compute_importance(model, split, "gradient", device="cpu")
+    frame = importance_frame(scores, split, pred, "gradient", {"target": "predicted"})
+    agreement = agreement_frame(pred, {"gradient": frame})
+    defined = agreement[agreement["defined"]]
+    assert len(defined) == 4
+    np.testing.assert_allclose(defined["tau"], sign, rtol=1e-12)
+    out = table2(agreement)
+    overall = out[out["group"] == "overall"].iloc[0]
+    assert overall["mean_tau"] == pytest.approx(sign, rel=1e-12)
+    assert overall["std_tau"] == pytest.approx(0, abs=1e-12)
+    assert overall["n"] == 5 and overall["n_undefined"] == 1
+    assert overall["sig_frac"] == pytest.approx(2 / 5)  # the two 5-word sentences
