@@ -247,9 +247,10 @@ def agreement_frame(pred_df: pd.DataFrame, importance_frames: dict,
 
     Pairs: attention vs each method, then every pair of methods (in the dict's order).
     ``scores`` (one of SCORE_MODES, stored in every row) says whether importance scores are
-    ranked by magnitude or with their sign. Rows
-    whose tau is undefined (fewer than 2 real tokens, or constant scores) are dropped with a
-    warning, as they cannot be stored (no nulls in tables) and carry no correlation.
+    ranked by magnitude or with their sign. Rows whose tau is undefined (fewer than 2 real
+    tokens, or constant scores) are kept with ``defined`` False, tau 0 and p-value 1 (tables
+    hold no nulls), so that Table 2 counts them as not significant, as JW do; every reader of
+    tau filters on ``defined``. A warning gives their number per pair.
     """
     if scores not in SCORE_MODES:
         raise ValueError(f"key jw.agreement.scores: {scores!r} is not one of {list(SCORE_MODES)}")
@@ -284,14 +285,16 @@ def agreement_frame(pred_df: pd.DataFrame, importance_frames: dict,
                                    "tau": tau,
                                    "p_value": p, "n_tokens": np.maximum(lengths - 2, 0)}))
     cols = [*_META, "example_id", "pred", "label", "method_a", "method_b", "scores", "tau",
-            "p_value", "n_tokens"]
+            "p_value", "n_tokens"]  # + "defined"
     out = (pd.concat(parts, ignore_index=True)[cols] if parts
            else pd.DataFrame({c: [] for c in cols}))
     undefined = out["tau"].isna()
     if undefined.any():
         counts = out[undefined].groupby(["method_a", "method_b"]).size()
-        log.warning("dropped %d undefined Kendall tau row(s) (< 2 real tokens or constant "
-                    "scores): %s", int(undefined.sum()),
+        log.warning("%d undefined Kendall tau row(s) (< 2 real tokens or constant scores), "
+                    "kept as not significant: %s", int(undefined.sum()),
                     ", ".join(f"{a}/{b}: {n}" for (a, b), n in counts.items()))
-        out = out[~undefined].reset_index(drop=True)
+    out["defined"] = ~undefined.to_numpy()
+    out["tau"] = out["tau"].fillna(0.0)
+    out["p_value"] = out["p_value"].fillna(1.0)
     return out

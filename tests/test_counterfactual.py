@@ -13,6 +13,7 @@ from seatlib.counterfactual import (
     permutation_indices,
     permute_real_tokens,
 )
+from seatlib.counterfactual.adversary import adversary_loss, diversity_weight
 from seatlib.counterfactual.common import length_sorted_batches
 from seatlib.divergence import LN2, jsd, kl, tvd
 from seatlib.models.base import probabilities
@@ -279,3 +280,41 @@ def test_adversary_single_adversary_and_multiclass():
     assert all(a.shape[0] == 1 for a in advs)
     assert (frame["emax_tvd"] <= 0.05).all()
     assert frame["adversary_jsd"].map(len).eq(1).all()
+
+
+def _jsd_by_hand(p, q):
+    m = [(a + b) / 2 for a, b in zip(p, q, strict=True)]
+    kl = lambda x, y: sum(a * math.log(a / b) for a, b in zip(x, y, strict=True) if a > 0)  # noqa: E731
+    return 0.5 * kl(p, m) + 0.5 * kl(q, m)
+
+
+@pytest.mark.parametrize("diversity", ["paper", "code"])
+def test_adversary_loss_value_by_hand(diversity):
+    # one instance, k = 3 adversaries over 2 tokens, a binary model
+    attn = [0.5, 0.5]
+    advs = [[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]
+    p_base = [0.3, 0.7]
+    p_adv = [[0.3, 0.7], [0.25, 0.75], [0.32, 0.68]]  # TVD 0, 0.05, 0.02
+    eps, hinge = 0.01, 500.0
+    hinge_part = hinge * (0 + (0.05 - eps) + (0.02 - eps))
+    to_attn = sum(_jsd_by_hand(a, attn) for a in advs)
+    pairs = [(0, 1), (0, 2), (1, 2)]
+    cross = sum(_jsd_by_hand(advs[i], advs[j]) for i, j in pairs)
+    # paper: 1/(k(k-1)) sum_{i<j} = cross / 6; JW's code: mean over the 9 ordered pairs
+    # (diagonal included) = 2 cross / 9. The old weight, sum over ordered pairs / (k(k-1)),
+    # was 2 cross / 6.
+    weight = {"paper": 1 / 6, "code": 2 / 9}[diversity]
+    expected = hinge_part - to_attn - weight * cross
+    t = lambda x: torch.tensor(x, dtype=torch.float64)  # noqa: E731
+    got = adversary_loss(t([advs]), t([p_adv]), t([[attn]]), t([[p_base]]), epsilon=eps,
+                         hinge_weight=hinge, diversity=diversity)
+    assert got.item() == pytest.approx(expected, rel=1e-12)
+    assert diversity_weight(3, diversity) == pytest.approx(weight, rel=1e-15)
+
+
+def test_adversary_diversity_weights_and_unknown_name():
+    assert diversity_weight(4) == pytest.approx(1 / 12)  # the paper's, k = 4
+    assert diversity_weight(5, "code") == pytest.approx(2 / 25)  # JW's code, K = 5
+    assert diversity_weight(1) == diversity_weight(1, "code") == 0.0
+    with pytest.raises(ValueError, match="adversary diversity 'jw' is unknown"):
+        diversity_weight(4, "jw")

@@ -117,22 +117,55 @@ def test_gradient_finite_difference_on_one_word():
     assert abs(abs(fd.item()) - scores[0, 2].item()) < 1e-6
 
 
+@pytest.mark.parametrize("n_classes", [2, 3])
 @pytest.mark.parametrize("encoder", ENCODERS)
-def test_loo_batched_equals_a_loop(encoder):
-    model = tiny_model(encoder, "tanh").double()
+def test_loo_batched_equals_a_loop(encoder, n_classes):
+    model = tiny_model(encoder, "tanh", n_classes=n_classes).double()
     rows = [[2, 5, 6, 7, 8, 3], [2, 9, 10, 3], [2, 11, 3], [2, 12, 13, 14, 5, 6, 9, 3]]
     ids, real = pad_batch(rows)
     target = torch.tensor([1, 0, 1, 0])
     scores, _ = loo.attribute(model, ids, real, target, AttributionOptions(internal_batch_size=5))
-    ref = torch.zeros_like(scores)
+    # independent reference: one instance and one deletion at a time, by list slicing, with
+    # the TVD written out in numpy
+    ref = np.zeros(tuple(scores.shape))
     with torch.no_grad():
         for b, row in enumerate(rows):
-            p = probabilities(model(*pad_batch([row])).logits)[0, target[b]]
+            p = probabilities(model(*pad_batch([row])).logits)[0].numpy()
             for t in range(1, len(row) - 1):
-                shorter = row[:t] + row[t + 1:]
-                q = probabilities(model(*pad_batch([shorter])).logits)[0, target[b]]
-                ref[b, t] = (q - p).abs()
-    torch.testing.assert_close(scores, ref, rtol=1e-10, atol=1e-12)
+                q = probabilities(model(*pad_batch([row[:t] + row[t + 1:]])).logits)[0].numpy()
+                ref[b, t] = 0.5 * np.abs(q - p).sum()
+    np.testing.assert_allclose(scores.numpy(), ref, rtol=1e-10, atol=1e-14)
+
+
+class BagOfWords(nn.Module):
+    """Three-class logits = sum of a per-word row over the real tokens (closed-form outputs)."""
+
+    def __init__(self, rows):
+        super().__init__()
+        self.table = nn.Parameter(torch.tensor(rows, dtype=torch.float64), requires_grad=False)
+
+    def forward(self, ids, real):
+        from types import SimpleNamespace
+
+        return SimpleNamespace(logits=(self.table[ids] * real[..., None]).sum(1))
+
+
+def test_loo_is_the_tvd_of_the_output_distribution_on_three_classes():
+    # word 4 (A) adds (0, ln 3, -ln 3), word 5 (B) adds (0, 0, ln 3): with both the
+    # probabilities are (1, 3, 1) / 5; without A (1, 1, 3) / 5: class 0 does not move, so
+    # |delta p| of class 0 (the old score) is 0, while the TVD is (0 + 0.4 + 0.4) / 2 = 0.4.
+    # Without B: (1, 3, 1/3) / (13/3) = (3, 9, 1) / 13, TVD = (2 + 6 + 8) / 65 / 2 = 8/65.
+    ln3 = float(np.log(3.0))
+    table = [[0.0, 0.0, 0.0]] * 4 + [[0.0, ln3, -ln3], [0.0, 0.0, ln3]]
+    ids, real = pad_batch([[2, 4, 5, 3]])
+    scores, _ = loo.attribute(BagOfWords(table), ids, real, torch.tensor([0]),
+                              AttributionOptions())
+    np.testing.assert_allclose(scores[0].numpy(), [0.0, 0.4, 8 / 65, 0.0], rtol=1e-12,
+                               atol=1e-15)
+    # the same for any target class: the TVD does not depend on it
+    again, _ = loo.attribute(BagOfWords(table), ids, real, torch.tensor([2]),
+                             AttributionOptions())
+    torch.testing.assert_close(again, scores, rtol=0, atol=0)
 
 
 def test_deletion_batch_removes_one_token_each():

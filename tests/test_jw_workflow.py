@@ -17,7 +17,9 @@ ENCODERS = ["bilstm", "average"]
 
 
 def jw_targets(name: str) -> list[str]:
-    return ["results/jw/tables/table2.md", "results/jw/figures/tau_bars.png"] + [
+    return ["results/jw/tables/table2.md", "results/jw/figures/tau_bars.png",
+            "results/jw/tables/corrgl.md", "results/jw/figures/corrgl_summary.png",
+            f"results/jw/figures/{name}/corrgl.png"] + [
         f"results/jw/figures/{name}/{enc}-tanh/seed1/{fig}.png"
         for enc in ENCODERS for fig in FIGURES
     ]
@@ -93,7 +95,8 @@ def test_changing_n_steps_reruns_only_integrated_gradients_and_its_dependents(jw
     # loo (they do not read n_steps), permutation, adversary and their figures.
     name = cfg["experiments"]["datasets"][0]
     model = "dataset={}, encoder={}, attention=tanh, seed=1"
-    expected = {("jw_table2", ""), ("jw_fig_tau_bars", "")}
+    expected = {("jw_table2", ""), ("jw_fig_tau_bars", ""), ("jw_corrgl", ""),
+                ("jw_fig_corrgl_summary", ""), ("jw_fig_corrgl", f"dataset={name}")}
     for enc in ENCODERS:
         w = model.format(name, enc)
         expected |= {("jw_importance", f"{w}, method=integrated_gradients"),
@@ -133,6 +136,7 @@ def test_steps_run_without_snakemake(jw_study, tmp_path):
     sel = agreement[(agreement["method_a"] == "attention") & (agreement["method_b"] == "loo")]
     row = mine[(mine["model"] == "bilstm-tanh") & (mine["method_a"] == "attention")
                & (mine["method_b"] == "loo") & (mine["group"] == "overall")].iloc[0]
-    assert row["n"] == len(sel)
-    assert row["mean_tau"] == sel["tau"].mean()
-    assert row["sig_frac"] == np.mean(sel["p_value"] <= 0.05)
+    # JW's denominators: every instance; undefined taus count as not significant
+    assert row["n"] == len(sel) and row["n_undefined"] == int((~sel["defined"]).sum())
+    assert row["mean_tau"] == pytest.approx(sel.loc[sel["defined"], "tau"].mean(), rel=1e-12)
+    assert row["sig_frac"] == np.mean((sel["p_value"] <= 0.05) & sel["defined"])

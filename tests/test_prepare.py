@@ -31,15 +31,31 @@ def test_vocab_from_train_only_with_min_df_and_specials():
     assert encode(["good", "bad"], index) == [2, 5, 1, 3]
 
 
-def test_length_filter_is_strict_on_length_with_sos_eos():
-    keep = length_keep(np.array([1, 3, 4, 10]), min_len=5, max_len=12)
-    assert keep.tolist() == [False, False, True, False]
+def test_length_filter_is_jw_strict_rule_on_tokens_without_sos_eos():
+    # JW's filterbylength: min_len < n < max_len, n without the two markers (the old rule
+    # min_len < n + 2 < max_len kept 4 and 5 and dropped 11 here)
+    keep = length_keep(np.array([4, 5, 6, 11, 12]), min_len=5, max_len=12)
+    assert keep.tolist() == [False, False, True, True, False]
+    assert length_keep(np.array([0, 7]), None, None).tolist() == [True, True]
+
+
+def test_sst_length_bound_drops_five_token_sentences():
+    # SST's min_len 5: a 5-token sentence goes, a 6-token one stays (JW: 6356 / 822 / 1726)
+    raw = pd.DataFrame({"example_id": ["a", "b", "c"], "label": [1, 0, 1],
+                        "text": ["one two three four five", "one two three four five six",
+                                 "one two three four five six seven"],
+                        "split": ["train", "test", "test"]})
+    with pytest.raises(ValueError, match="no train examples left"):
+        prepare(raw, "toy", min_df=1, min_len=5, max_len=None, n_classes=2)
+    raw.loc[0, "text"] += " six"
+    p = prepare(raw, "toy", min_df=1, min_len=5, max_len=7, n_classes=2)
+    assert list(p.splits["test"]["example_id"]) == ["b"]  # 7 tokens is not < 7
 
 
 def test_prepare_splits_vocab_and_stats():
-    p = prepare(raw_frame(), "toy", min_df=1, min_len=3, max_len=None, n_classes=2)
+    p = prepare(raw_frame(), "toy", min_df=1, min_len=1, max_len=None, n_classes=2)
     assert list(p.splits["train"]["example_id"]) == ["e0", "e1", "e2"]
-    assert list(p.splits["test"]["example_id"]) == ["e4"]  # "x" has length 3 with SOS/EOS
+    assert list(p.splits["test"]["example_id"]) == ["e4"]  # "x" has 1 token, not > 1
     assert "hated" not in p.vocab  # dev words stay out of the vocabulary
     dev_ids = p.splits["dev"]["token_ids"].iat[0]
     assert dev_ids[0] == 2 and dev_ids[-1] == 3 and dev_ids.count(1) == 3  # i, hated, it

@@ -20,6 +20,7 @@ from seatlib.wp.common import attention_kl, compare_to_base, divergences
 from seatlib.wp.consistent_adversary import (
     AdversaryConfig,
     base_targets,
+    batch_objective,
     consistent_loss,
     train_consistent_adversary,
 )
@@ -52,7 +53,7 @@ def test_attention_kl_masks_padding_before_any_log():
         assert value[b].item() == pytest.approx(float((p * (p / q).log()).sum()), rel=1e-5)
     # the unmasked form WP's code used gives NaN here (0 * log 0 at the padding)
     naive = torch.nn.functional.kl_div(ref.log(), att.detach(), reduction="none")
-    assert torch.isnan(naive).any() or torch.isinf(naive).any()
+    assert torch.isnan(naive[~real]).all()  # 0 * (log 0 - log 0)
 
 
 def test_consistent_loss_is_finite_with_zero_or_nan_padding_and_underflow():
@@ -70,7 +71,35 @@ def test_consistent_loss_is_finite_with_zero_or_nan_padding_and_underflow():
     assert grads and all(torch.isfinite(g).all() for g in grads)
     p = torch.sigmoid(out.logits[:, 0]).detach()
     assert torch.allclose(d_tvd.detach(), (p - target_p[:, 1]).abs(), atol=1e-6)
-    assert torch.allclose(loss.detach(), (d_tvd - 0.5 * d_kl).detach())
+
+
+def test_consistent_loss_is_wp_formula_by_hand():
+    # WP's code, lambda in WP's unit: 1/2 |sigma(y_a) - y_b| - lambda KL(a_a || a_b).
+    # Instance 0: sigma(0) = 0.5 vs 0.8 -> 0.15; attention (1/2, 1/2) vs (1/4, 3/4):
+    # KL = ln(4/3) / 2. Instance 1: sigma(ln 3) = 0.75 vs 0.5 -> 0.125; (1/3, 1/3, 1/3) vs
+    # (1/2, 1/4, 1/4): KL = ln(32/27) / 3. (The old objective TVD - lambda KL gave 0.3 and 0.25
+    # for the TVD parts.)
+    logits = torch.tensor([[0.0], [np.log(3.0)]], dtype=torch.float64)
+    real = torch.tensor([[0, 1, 1, 0, 0], [0, 1, 1, 1, 0]], dtype=torch.bool)
+    att = torch.tensor([[0, .5, .5, 0, 0], [0, 1 / 3, 1 / 3, 1 / 3, 0]], dtype=torch.float64)
+    ref = torch.tensor([[0, .25, .75, 0, 0], [0, .5, .25, .25, 0]], dtype=torch.float64)
+    target_p = torch.tensor([[0.2, 0.8], [0.5, 0.5]], dtype=torch.float64)
+    lam = 0.1
+    loss, d_tvd, d_kl = consistent_loss(logits, att, target_p, ref, real, lam)
+    kl = np.array([np.log(4 / 3) / 2, np.log(32 / 27) / 3])
+    np.testing.assert_allclose(d_kl.numpy(), kl, rtol=1e-9)
+    np.testing.assert_allclose(d_tvd.numpy(), [0.3, 0.25], rtol=1e-12)  # the true TVD
+    np.testing.assert_allclose(loss.numpy(), np.array([0.15, 0.125]) - lam * kl, rtol=1e-9)
+
+
+@pytest.mark.parametrize("reduction, quirk, expected", [
+    ("sum", False, 0.2), ("mean", False, 0.2 / 3),
+    # WP's code: x sum of the class weights, 2 + 1 + 2 = 5 with pos_weight 2
+    ("sum", True, 0.2 * 5), ("mean", True, 0.2 / 3 * 5)])
+def test_batch_objective_and_class_weight_quirk(reduction, quirk, expected):
+    per = torch.tensor([0.3, -0.2, 0.1], dtype=torch.float64)
+    got = batch_objective(per, np.array([1, 0, 1]), 2.0, reduction, quirk)
+    assert got.item() == pytest.approx(expected, rel=1e-12)
 
 
 # ---------------------------------------------------------------- toy data
@@ -140,8 +169,11 @@ def test_adversary_is_seeded_and_early_stopping_and_selection_work(toy):
     _, frame, best = adversary_kl(toy, 0.01, epochs=6, selection="train_loss", patience=1)
     assert frame["train_loss"].iloc[best] == frame["train_loss"].min()
     assert frame["selected"].sum() == 1 and frame["selected"].iloc[best]
-    # stopped one epoch after the last improvement, or ran to the end
-    assert len(frame) == 6 or len(frame) == best + 2
+    # the stopping rule replayed on the recorded losses: stop at the first epoch that is not
+    # better than every earlier one (patience 1), else run all 6
+    losses = frame["train_loss"].to_list()
+    stop = next((e for e in range(1, len(losses)) if losses[e] >= min(losses[:e])), 5)
+    assert len(frame) == stop + 1 and best == int(np.argmin(losses))
     to_arrow(frame, "wp_adversary_epochs")
 
 
@@ -331,6 +363,65 @@ def test_figures_are_written(tmp_path):
         assert (tmp_path / f"{name}.pdf").read_bytes().startswith(b"%PDF")
         assert (tmp_path / f"{name}.png").stat().st_size > 10_000
 
+
+
+
+def jw_adversary_frame(n=50, model="bilstm-tanh", seed=1):
+    rng = np.random.default_rng(1)
+    return pd.DataFrame({"dataset": "hand", "model": model, "seed": seed,
+                         "example_id": [str(i) for i in range(n)], "label": 0,
+                         "pred": rng.integers(0, 2, n),
+                         "max_attention": rng.uniform(0.05, 1, n).astype(np.float32),
+                         "emax_jsd": rng.uniform(0, 0.69, n), "emax_tvd": rng.uniform(0, .05, n)})
+
+
+def test_tradeoff_draws_the_jw_adversary_line_and_checks_the_model(monkeypatch, tmp_path):
+    from seatlib.figures import wp_tradeoff
+
+    figs = []
+    monkeypatch.setattr(wp_tradeoff, "save_figure", lambda fig, pdf, png: figs.append(fig))
+    trade = pd.DataFrame({
+        "dataset": "hand", "base_model": "bilstm-tanh", "base_seed": 1,
+        "kind": ["seed", "adversary"], "label": ["seed 2", "lambda 0.001"], "model": "m",
+        "seed": 1, "n": 10, "mean_jsd": [0.1, 0.2], "median_jsd": 0.1,
+        "mean_tvd": [0.05, 0.02], "mean_kl": 0.1, "f1": 0.8})
+    adv = jw_adversary_frame()
+    wp_tradeoff.plot_tradeoff(trade, tmp_path / "t.pdf", tmp_path / "t.png", adv)
+    ax = figs[0].axes[0]
+    vertical = [line.get_xdata()[0] for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert vertical == [pytest.approx(adv["emax_jsd"].mean())]
+    star = [c.get_offsets()[0] for c in ax.collections if len(c.get_offsets()) == 1]
+    assert any(np.allclose(o, [adv["emax_jsd"].mean(), adv["emax_tvd"].mean()]) for o in star)
+    with pytest.raises(ValueError, match="JW adversary of average-tanh seed 1, expected the "
+                                         "base model bilstm-tanh seed 1"):
+        wp_tradeoff.plot_tradeoff(trade, tmp_path / "t.pdf", tmp_path / "t.png",
+                                  jw_adversary_frame(model="average-tanh"))
+
+
+def test_seed_variance_against_jw_adversaries(monkeypatch, tmp_path):
+    from seatlib.figures import wp_seed_variance as wsv
+
+    figs = []
+    monkeypatch.setattr(wsv, "save_figure", lambda fig, pdf, png: figs.append(fig))
+    n = 50
+    rng = np.random.default_rng(0)
+    per = pd.DataFrame({"dataset": "hand", "model": "bilstm-tanh", "base_seed": 1,
+                        "example_id": [str(i) for i in range(n)], "pred": rng.integers(0, 2, n),
+                        "max_attention": rng.uniform(0.05, 1, n), "n_seeds": 2,
+                        "median_jsd": rng.uniform(0, 0.6, n), "mean_tvd": rng.uniform(0, 1, n)})
+    adv = jw_adversary_frame(n)
+    wsv.plot_seed_variance_vs_adversary(per, adv, tmp_path / "s.pdf", tmp_path / "s.png")
+    axes = figs[0].axes
+    assert len(axes) == 4
+    # bottom right: the adversaries' epsilon-max JSD against their output TVD, per class
+    points = np.concatenate([c.get_offsets() for c in axes[3].collections])
+    expected = adv[["emax_jsd", "emax_tvd"]].to_numpy()
+    np.testing.assert_allclose(np.sort(points[:, 0]), np.sort(expected[:, 0]))
+    np.testing.assert_allclose(np.sort(points[:, 1]), np.sort(expected[:, 1]))
+    with pytest.raises(ValueError, match="JW adversary of bilstm-tanh seed 2, expected the base "
+                                         "model bilstm-tanh seed 1"):
+        wsv.plot_seed_variance_vs_adversary(per, jw_adversary_frame(n, seed=2),
+                                            tmp_path / "s.pdf", tmp_path / "s.png")
 
 
 # ---------------------------------------------------------------- steps (jobs as namespaces)

@@ -103,7 +103,7 @@ def test_wp_rules_end_to_end(tmp_path, mirror):
     assert trade["label"].tolist() == ["seed 2", "uniform", "lambda 0.001", "lambda 10"]
 
     figs = tmp_path / "results" / "wp" / "figures" / "sst"
-    for name in ("seed_variance", "tradeoff"):
+    for name in ("seed_variance", "seed_variance_jw", "tradeoff"):
         assert (figs / f"{name}.png").stat().st_size > 10_000
         assert (figs / f"{name}.pdf").read_bytes().startswith(b"%PDF")
 

@@ -14,7 +14,12 @@ would get alone; Adam is elementwise, so a batched search equals per-instance se
 floating-point rounding)::
 
     sum_{b,k} [ -JSD(adv_bk, attn_b) + hinge_weight * max(0, TVD(y_bk, y_b) - epsilon) ]
-        - sum_b mean_{k != k'} JSD(adv_bk, adv_bk')
+        - sum_b w * sum_{k < k'} JSD(adv_bk, adv_bk')
+
+with the diversity weight ``w`` (``diversity``, see ``diversity_weight``): ``paper`` (default),
+w = 1 / (k (k - 1)), the paper's 1/(k(k-1)) sum_{i<j}; ``code``, JW's code
+(``cross_jsd.sum(0).mean()``: the mean over all k * k ordered pairs, diagonal included, so
+each unordered pair counts w = 2 / k^2, 2 (k - 1) / k times the paper's weight).
 
 optimised with Adam(lr, amsgrad=True) for ``steps`` steps. No early stopping: every instance gets
 exactly ``steps`` steps, so results do not depend on batch composition; on SST (bilstm-tanh) the
@@ -26,9 +31,10 @@ Selection ("epsilon-max JSD"): the candidates are the k adversaries plus the ori
 qualifies); candidates whose output change exceeds ``selection_threshold`` are dropped and the one
 with the largest JSD is kept.
 
-Code vs paper, settled here as in JW's code except k: the paper says k = 4 adversaries (our
-default), the code uses 5; the optimiser's hinge margin is ``epsilon`` = 0.01 while selection uses
-``selection_threshold`` = 0.05, as in the code. We use the halved TVD for every number of classes
+Code vs paper: the paper's k = 4 adversaries and diversity weight are the defaults (JW's code
+uses k = 5, ``k: 5``, and its weight, ``diversity: "code"``); the optimiser's hinge margin is
+``epsilon`` = 0.01 while selection uses ``selection_threshold`` = 0.05, as in the code (the
+paper gives one epsilon). We use the halved TVD for every number of classes
 (JW's QA branch uses the un-halved sum; for binary models both equal |p' - p|), and an exact JSD
 (no 1e-10 inside the logarithms, no clamp to [0, 1]; it lies in [0, ln 2]).
 
@@ -56,6 +62,37 @@ from seatlib.divergence import jsd, tvd
 from seatlib.models.attention import masked_softmax
 from seatlib.models.base import probabilities
 
+DIVERSITY_WEIGHTS = ("paper", "code")
+
+
+def diversity_weight(k: int, diversity: str = "paper") -> float:
+    """Weight of each unordered pair's JSD(adv_i, adv_j) in the loss.
+
+    ``paper``: 1 / (k (k - 1)) (the paper's 1/(k(k-1)) sum_{i<j}); ``code``: 2 / k^2 (JW's
+    code: mean over the k * k ordered pairs, diagonal included), 2 (k - 1) / k times the
+    paper's weight (3/2 at k = 4, 8/5 at k = 5)."""
+    if diversity not in DIVERSITY_WEIGHTS:
+        raise ValueError(f"adversary diversity {diversity!r} is unknown; expected one of "
+                         f"{list(DIVERSITY_WEIGHTS)}")
+    if k < 2:
+        return 0.0
+    return 1.0 / (k * (k - 1)) if diversity == "paper" else 2.0 / (k * k)
+
+
+def adversary_loss(adv, probs, target, base, *, epsilon: float, hinge_weight: float,
+                   diversity: str = "paper") -> torch.Tensor:
+    """The loss minimised by the search, summed over the batch: adv (B, k, L) adversaries,
+    probs (B, k, C) their class probabilities, target (B, 1, L) the model's attention, base
+    (B, 1, C) its class probabilities."""
+    k = adv.shape[1]
+    change = tvd(probs, base)  # (B, k)
+    loss = (hinge_weight * torch.relu(change - epsilon) - jsd(adv, target)).sum()
+    weight = diversity_weight(k, diversity)
+    if weight:  # the diagonal JSD(a, a) is exactly 0; each unordered pair once
+        i, j = torch.triu_indices(k, k, offset=1, device=adv.device)
+        loss = loss - weight * jsd(adv[:, i, :], adv[:, j, :]).sum()
+    return loss
+
 
 def initial_noise(token_ids: list, k: int, seed: int) -> torch.Tensor:
     """Standard-normal noise (N, k, L_max) for the log-weights, in row order, on the CPU."""
@@ -73,7 +110,8 @@ def initial_log_weights(noise: torch.Tensor, real_mask: torch.Tensor) -> torch.T
 def search_adversaries(model, hidden: torch.Tensor, attention: torch.Tensor,
                        real_mask: torch.Tensor, base_probs: torch.Tensor,
                        log_weights: torch.Tensor, *, epsilon: float, hinge_weight: float,
-                       lr: float, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
+                       lr: float, steps: int,
+                       diversity: str = "paper") -> tuple[torch.Tensor, torch.Tensor]:
     """Optimise (B, k, L) adversaries on cached ``hidden`` (B, L, H); the model is frozen.
 
     ``attention`` (B, L) and ``base_probs`` (B, C) are the model's own; ``log_weights``
@@ -84,7 +122,6 @@ def search_adversaries(model, hidden: torch.Tensor, attention: torch.Tensor,
     mask = real_mask[:, None, :]
     target = attention[:, None, :]
     base = base_probs[:, None, :]
-    k = log_weights.shape[1]
     log_w = log_weights.detach().clone().requires_grad_(True)
     optim = torch.optim.Adam([log_w], lr=lr, amsgrad=True)
     flags = [p.requires_grad for p in model.parameters()]
@@ -94,11 +131,8 @@ def search_adversaries(model, hidden: torch.Tensor, attention: torch.Tensor,
             for _ in range(steps):
                 adv = masked_softmax(log_w, mask)
                 probs = probabilities(model.decode(hidden, adv))  # (B, k, C)
-                change = tvd(probs, base)  # (B, k)
-                loss = (hinge_weight * torch.relu(change - epsilon) - jsd(adv, target)).sum()
-                if k > 1:  # the diagonal JSD(a, a) is exactly 0
-                    cross = jsd(adv[:, :, None, :], adv[:, None, :, :])  # (B, k, k)
-                    loss = loss - cross.sum() / (k * (k - 1))
+                loss = adversary_loss(adv, probs, target, base, epsilon=epsilon,
+                                      hinge_weight=hinge_weight, diversity=diversity)
                 optim.zero_grad(set_to_none=True)
                 loss.backward()
                 optim.step()
@@ -134,7 +168,7 @@ def select_emax(adv: torch.Tensor, adv_probs: torch.Tensor, attention: torch.Ten
 def adversarial_attention(model, split_df: pd.DataFrame, pred_df: pd.DataFrame, *, k: int = 4,
                           epsilon: float = 0.01, hinge_weight: float = 500.0, lr: float = 0.01,
                           steps: int = 500, selection_threshold: float = 0.05, seed: int = 0,
-                          device="cpu", batch_size: int = 64):
+                          device="cpu", batch_size: int = 64, diversity: str = "paper"):
     """JW's epsilon-max JSD adversaries for every instance of a split.
 
     ``split_df``: prepared split (example_id, token_ids with SOS/EOS); ``pred_df``: the model's
@@ -152,6 +186,7 @@ def adversarial_attention(model, split_df: pd.DataFrame, pred_df: pd.DataFrame, 
                              ("hinge_weight", hinge_weight, 0), ("lr", lr, 0)):
         if value < low:
             raise ValueError(f"adversary {name} must be >= {low}, got {value}")
+    diversity_weight(k, diversity)  # one-line error for an unknown name
     dev = to_device(device)
     pred = align_predictions(split_df, pred_df)
     token_ids = list(split_df["token_ids"])
@@ -170,7 +205,7 @@ def adversarial_attention(model, split_df: pd.DataFrame, pred_df: pd.DataFrame, 
         log_w = initial_log_weights(noise[torch.as_tensor(rows), :, :length].to(dev), real)
         adv, adv_probs = search_adversaries(
             model, out.hidden, out.attention, real, base, log_w, epsilon=epsilon,
-            hinge_weight=hinge_weight, lr=lr, steps=steps)
+            hinge_weight=hinge_weight, lr=lr, steps=steps, diversity=diversity)
         chosen, c_jsd, c_tvd, a_jsd, a_tvd = select_emax(adv, adv_probs, out.attention, base,
                                                          selection_threshold)
         emax_jsd[rows] = c_jsd.cpu().numpy()

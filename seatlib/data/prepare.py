@@ -3,8 +3,8 @@
 Jain & Wallace's protocol: every text goes through :func:`seatlib.data.text.clean`; the
 vocabulary holds the train-split words whose document frequency is at least ``min_df``
 (ids 0-3 are PAD, UNK, SOS, EOS); a sequence is ``[SOS] tokens [EOS]`` with out-of-vocabulary
-words as UNK; the strict length filter ``min_len < n + 2 < max_len`` (n tokens plus SOS/EOS)
-applies to every split.
+words as UNK; JW's strict length filter ``min_len < n < max_len`` on the token count n without
+the two markers (``filterbylength``) applies to every split.
 
 Every split must keep at least one example and train at least two classes; otherwise
 ``prepare`` stops with a one-line error naming the source (a user's file) and the counts.
@@ -54,13 +54,18 @@ def encode(tokens: list[str], index: dict[str, int]) -> list[int]:
 
 
 def length_keep(n_tokens: np.ndarray, min_len: int | None, max_len: int | None) -> np.ndarray:
-    """JW's strict filter on the sequence length with SOS/EOS: min_len < n + 2 < max_len."""
-    length = n_tokens + 2
-    keep = np.ones(len(length), dtype=bool)
+    """JW's strict filter (``Trainers/DatasetBC.py::filterbylength``) on the token count without
+    SOS/EOS: keep iff ``min_len < n_tokens < max_len``; a bound of None is no bound.
+
+    JW's code replaces a missing bound by the observed minimum or maximum of the split, so its
+    strict test also drops the shortest or longest texts (SST: one sentence per split); the
+    paper states no such bound, and neither do we (docs/datasets.md, "Length filter")."""
+    n_tokens = np.asarray(n_tokens)
+    keep = np.ones(len(n_tokens), dtype=bool)
     if min_len is not None:
-        keep &= length > min_len
+        keep &= n_tokens > min_len
     if max_len is not None:
-        keep &= length < max_len
+        keep &= n_tokens < max_len
     return keep
 
 

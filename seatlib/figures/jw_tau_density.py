@@ -14,8 +14,10 @@ PAIRS = ((("attention", "gradient"), "-"), (("attention", "loo"), "--"),
 
 
 def pair_tau(agreement: pd.DataFrame, a: str, b: str) -> np.ndarray:
-    sel = agreement[((agreement["method_a"] == a) & (agreement["method_b"] == b))
-                    | ((agreement["method_a"] == b) & (agreement["method_b"] == a))]
+    """The defined taus of the pair (a, b), in either order."""
+    sel = agreement[(((agreement["method_a"] == a) & (agreement["method_b"] == b))
+                     | ((agreement["method_a"] == b) & (agreement["method_b"] == a)))
+                    & agreement["defined"]]
     return sel["tau"].dropna().to_numpy()
 
 

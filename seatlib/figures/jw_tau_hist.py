@@ -14,7 +14,8 @@ def plot_tau_hist(agreement: pd.DataFrame, pdf, png, methods=("gradient", "loo")
     fig, axes = plt.subplots(1, len(methods), figsize=(5 * len(methods), 3.6), squeeze=False)
     bins = np.linspace(-1, 1, 31)
     for ax, method in zip(axes[0], methods, strict=True):
-        sel = agreement[(agreement["method_a"] == "attention") & (agreement["method_b"] == method)]
+        sel = agreement[(agreement["method_a"] == "attention") & (agreement["method_b"] == method)
+                        & agreement["defined"]]  # undefined taus are placeholders
         for c in sorted(sel["pred"].unique()):
             tau = sel.loc[sel["pred"] == c, "tau"].dropna().to_numpy()
             ax.hist(tau, bins=bins, density=True, alpha=0.55,

@@ -2,7 +2,10 @@
 
 One point per model on the test split: the model-consistent adversary at each lambda (+, joined
 in order of lambda), the other random seeds (triangles) and the uniform baseline (square). JSD is
-bounded by ln 2 (dotted line).
+bounded by ln 2 (dotted line). With JW's per-instance adversaries of the base model
+(``jw_adversary``, JW's "adversary" table), their mean epsilon-max JSD is a dashed vertical line
+and (mean JSD, mean output TVD) a star: the attention divergence an adversary reaches when it
+may be chosen per instance, with the model frozen.
 """
 
 from __future__ import annotations
@@ -17,9 +20,22 @@ from seatlib.figures.common import save_figure
 LN2 = math.log(2.0)
 
 
-def plot_tradeoff(df: pd.DataFrame, pdf_path, png_path) -> None:
-    """df: frame of schema "wp_tradeoff"."""
+def plot_tradeoff(df: pd.DataFrame, pdf_path, png_path,
+                  jw_adversary: pd.DataFrame | None = None) -> None:
+    """df: frame of schema "wp_tradeoff"; jw_adversary: JW's "adversary" table of the base
+    model (optional)."""
     fig, ax = plt.subplots(figsize=(6.5, 4.8))
+    if jw_adversary is not None and len(jw_adversary):
+        first = df.iloc[0]
+        if jw_adversary["model"].iat[0] != first["base_model"] or \
+                int(jw_adversary["seed"].iat[0]) != int(first["base_seed"]):
+            raise ValueError(f"JW adversary of {jw_adversary['model'].iat[0]} seed "
+                             f"{jw_adversary['seed'].iat[0]}, expected the base model "
+                             f"{first['base_model']} seed {first['base_seed']}")
+        jx, jy = float(jw_adversary["emax_jsd"].mean()), float(jw_adversary["emax_tvd"].mean())
+        ax.axvline(jx, color="C4", ls="--", lw=1.2,
+                   label=f"JW per-instance adversary (mean JSD {jx:.3f})")
+        ax.scatter([jx], [jy], marker="*", s=110, color="C4", zorder=3)
     adv = df[df["kind"] == "adversary"].copy()
     if len(adv):
         adv["lam"] = adv["label"].str.removeprefix("lambda ").astype(float)

@@ -5,7 +5,8 @@ over the full sequence [SOS] words [EOS] (0 at SOS/EOS); ``importance_frame`` tu
 long table "importance". Methods (``METHODS``), one module each:
 
 - ``gradient``: JW's gradient x embedding with attention detached, absolute value;
-- ``loo``: leave-one-out, |p(x without t) - p(x)|, all deletions of a batch in one tensor batch;
+- ``loo``: leave-one-out, TVD(p(x without t), p(x)) over the classes, all deletions of a
+  batch in one tensor batch;
 - ``integrated_gradients``, ``gradient_shap``, ``deeplift``, ``deeplift_shap``, ``saliency``:
   captum on the embeddings of the real tokens, summed over the embedding dimension (signed,
   except saliency).

@@ -1,4 +1,7 @@
-"""Leave-one-out (JW's ``remove_and_run``): |p(x without token t) - p(x)| for the target class.
+"""Leave-one-out (JW's ``remove_and_run``): TVD(p(x without token t), p(x)) of the output
+distribution, 1/2 sum_c |p_c(x without t) - p_c(x)| over all classes (JW's classification
+driver: |sigma(y_-t) - sigma(y)|, the same number for two classes). The score does not depend
+on the target class: a deletion that moves probability between two other classes counts too.
 
 The token is deleted (the sequence gets one shorter), not masked. All deletions of a batch are
 built at once by one gather: deletion (b, t) reads row b at columns j + [j >= t], j < L - 1.
@@ -31,9 +34,8 @@ def deletion_batch(input_ids: torch.Tensor, real_mask: torch.Tensor):
 
 @torch.no_grad()
 def attribute(model, input_ids, real_mask, target, opts: AttributionOptions):
-    """-> (scores (B, L), None)."""
-    probs = probabilities(model(input_ids, real_mask).logits)
-    p = probs.gather(1, target[:, None])[:, 0]
+    """-> (scores (B, L), None); ``target`` is unused (TVD runs over every class)."""
+    p = probabilities(model(input_ids, real_mask).logits)  # (B, C)
     rows, pos, ids, real = deletion_batch(input_ids, real_mask)
     n_del = ids.shape[0]
     chunk = opts.internal_batch_size or max(1, TOKENS_PER_PASS // max(ids.shape[1], 1))
@@ -43,8 +45,8 @@ def attribute(model, input_ids, real_mask, target, opts: AttributionOptions):
         width = int((part_ids != 0).sum(1).max())  # drop columns that are PAD in the chunk
         out = model(part_ids[:, :width], part_real[:, :width])
         part_rows = rows[start:start + chunk]
-        q = probabilities(out.logits).gather(1, target[part_rows][:, None])[:, 0]
-        changes.append((q - p[part_rows]).abs())
+        q = probabilities(out.logits)  # (chunk, C)
+        changes.append(0.5 * (q - p[part_rows]).abs().sum(-1))
     scores = torch.zeros(input_ids.shape, dtype=p.dtype, device=input_ids.device)
     if n_del:
         scores[rows, pos] = torch.cat(changes)

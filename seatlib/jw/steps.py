@@ -90,7 +90,7 @@ def jw_adversary(job) -> None:
         model, split, pred, k=opts["k"], epsilon=opts["epsilon"],
         hinge_weight=opts["hinge_weight"], lr=opts["lr"], steps=opts["steps"],
         selection_threshold=opts["selection_threshold"], seed=0, device=device,
-        batch_size=opts["batch_size"])
+        batch_size=opts["batch_size"], diversity=opts.get("diversity", "paper"))
     write_table(frame, job.output[0], "adversary")
     log.info("median epsilon-max JSD: %.4f", frame["emax_jsd"].median())
 
@@ -131,3 +131,31 @@ def jw_fig_adversary_example(job) -> None:
     plot_adversary_example(read_table(job.input.adversary, "adversary"),
                            read_table(job.input.predictions, "predictions"), job.output.pdf,
                            job.output.png)
+
+
+def jw_corrgl(job) -> None:
+    """JW's CorrGL table: gradient-vs-LOO agreement minus attention-vs-either, per model."""
+    from seatlib.jw.corrgl import corrgl_summary
+    from seatlib.markdown import write_markdown
+
+    summary = corrgl_summary(pd.concat([read_table(p, "agreement") for p in job.input],
+                                       ignore_index=True))
+    write_table(summary, job.output.parquet, "jw_corrgl")
+    write_markdown(summary, job.output.markdown,
+                   "tau(gradient, LOO) minus tau(attention, gradient) / tau(attention, LOO), "
+                   "per instance (Jain & Wallace, CorrGL)")
+
+
+def jw_fig_corrgl(job) -> None:
+    """Densities of the CorrGL differences of one dataset, one panel per model."""
+    from seatlib.figures.jw_corrgl import plot_corrgl
+    from seatlib.jw.corrgl import corrgl_instances
+
+    agreement = pd.concat([read_table(p, "agreement") for p in job.input], ignore_index=True)
+    plot_corrgl(corrgl_instances(agreement), job.output.pdf, job.output.png)
+
+
+def jw_fig_corrgl_summary(job) -> None:
+    from seatlib.figures.jw_corrgl import plot_corrgl_summary
+
+    plot_corrgl_summary(read_table(job.input[0], "jw_corrgl"), job.output.pdf, job.output.png)

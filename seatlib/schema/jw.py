@@ -35,12 +35,23 @@ TABLES = {
     # Kendall tau-b per example and pair (attention or a method vs a method), real tokens only
     "agreement": table(MODEL_KEY, EXAMPLE, ("pred", pa.int64()), ("label", pa.int64()), _PAIR,
                        ("tau", pa.float64()), ("p_value", pa.float64()),
-                       ("n_tokens", pa.int64())),
+                       ("n_tokens", pa.int64()),
+                       # False: tau undefined (< 2 real tokens or constant scores); tau 0 and
+                       # p-value 1 are placeholders, Table 2 counts the row as not significant
+                       ("defined", pa.bool_())),
     # JW's Table 2: per pair and predicted class ("0", "1", ...) or "overall"
     "agreement_summary": table(
         MODEL_KEY, ("split", pa.string()), _PAIR, ("group", pa.string()),
         ("mean_tau", pa.float64()),
         ("std_tau", pa.float64()),  # population std (np.std)
-        ("sig_frac", pa.float64()),  # fraction with p <= 0.05
+        ("sig_frac", pa.float64()),  # fraction with p <= 0.05, of all n (undefined: not sig.)
+        ("n", pa.int64()),  # instances, undefined tau included (JW's denominator)
+        ("n_undefined", pa.int64())),  # of them, with an undefined tau (not in mean/std)
+    # JW's CorrGL: per-instance tau(gradient, loo) - tau(attention, gradient) ("gl - ag") and
+    # - tau(attention, loo) ("gl - al"), over the instances with all three taus defined
+    "jw_corrgl": table(
+        MODEL_KEY, ("split", pa.string()), ("difference", pa.string()),
+        ("mean", pa.float64()), ("std", pa.float64()),  # population sd
+        ("positive_share", pa.float64()),  # share of instances with a difference > 0
         ("n", pa.int64())),
 }

@@ -37,10 +37,10 @@ TABLES = {
     # model-consistent adversarial training, one row per epoch (means per instance)
     "wp_adversary_epochs": table(
         MODEL_KEY, ("lam", pa.float64()), ("epoch", pa.int64()),
-        ("train_loss", pa.float64()),  # TVD - lambda KL
+        ("train_loss", pa.float64()),  # TVD/2 - lambda KL, lambda in WP's unit (WP's objective)
         ("train_tvd", pa.float64()), ("train_kl", pa.float64()), ("dev_tvd", pa.float64()),
         ("dev_kl", pa.float64()), ("dev_jsd", pa.float64()),
-        ("dev_objective", pa.float64()),  # dev TVD - lambda KL
+        ("dev_objective", pa.float64()),  # dev TVD/2 - lambda KL
         ("seconds", pa.float64()), ("selected", pa.bool_())),
     # model-consistent adversaries vs the base model on test, one row per lambda
     "wp_adversary": table(

@@ -1,16 +1,21 @@
 """Model-consistent adversarial training (Wiegreffe & Pinter section 4).
 
 A fresh model of the base model's architecture is trained from scratch on the train split with
-per-instance targets = the base model's predictions y_b and attention a_b (no gold labels):
+per-instance targets = the base model's predictions y_b and attention a_b (no gold labels).
+lambda is **WP's** (config, paths, tables and the paper preset all read it in WP's unit), and
+the objective is the one WP's code optimises (``Binary_Classification.py::train``)::
 
-    loss_i = TVD(y_a,i, y_b,i) - lambda * KL(a_a,i || a_b,i)
+    loss_i = 1/2 |sigma(y_a,i) - y_b,i| - lambda * KL(a_a,i || a_b,i)
+           = WP_TVD_SCALE * TVD(y_a,i, y_b,i) - lambda * KL(a_a,i || a_b,i)
 
-summed (JW's ``loss_reduction: sum``) or averaged over the batch. TVD is 1/2 sum_c |p_c - p'_c|
-over the class distributions (for a binary model |p - p'|; WP's code halves it once more, so its
-lambda weighs KL twice as strongly as ours). KL runs over the real tokens only, with the
-reference masked (1 at SOS/EOS/PAD, a 1e-10 floor at real tokens) before any logarithm, so
-padding can never produce NaN. WP's code multiplies the batch loss by the sum of the batch's class
-weights (a quirk of broadcasting); ``class_weight_quirk`` reproduces that.
+TVD is the total variation 1/2 sum_c |p_c - p'_c| of the class distributions (|p - p'| for a
+binary model); WP's code halves that once more, which is the one conversion, made here by
+``WP_TVD_SCALE`` = 1/2 (the paper's form TVD - lambda' KL is the same optimum at
+lambda' = 2 lambda). The loss is summed (JW's ``loss_reduction: sum``) or averaged over the
+batch; the tables report the true TVD. KL runs over the real tokens only, with the reference
+masked (1 at SOS/EOS/PAD, a 1e-10 floor at real tokens) before any logarithm, so padding can
+never produce NaN. WP's code multiplies the batch loss by the sum of the batch's class weights
+(a quirk of broadcasting); ``class_weight_quirk`` reproduces that.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from seatlib.train import TrainConfig, fit_recipe, positive_weight
 from seatlib.wp.common import KL_FLOOR, attention_kl, divergences
 
 SELECTIONS = ("dev_objective", "train_loss")
+WP_TVD_SCALE = 0.5  # WP's code: 1/2 |sigma(y_a) - y_b|, half the TVD of a binary model
 
 
 @dataclass(frozen=True)
@@ -36,7 +42,7 @@ class AdversaryConfig:
     lam: float
     epochs: int = 80
     patience: int | None = None  # epochs without a better selection value before stopping
-    selection: str = "dev_objective"  # dev_objective (mean dev TVD - lambda KL) | train_loss
+    selection: str = "dev_objective"  # dev_objective (mean dev TVD/2 - lambda KL) | train_loss
     class_weight_quirk: bool = False  # WP's code: batch loss x sum of the class weights
     kl_floor: float = KL_FLOOR
 
@@ -53,12 +59,24 @@ class AdversaryConfig:
 
 def consistent_loss(logits, attention, target_probs, target_attention, real_mask, lam: float,
                     kl_floor: float = KL_FLOOR):
-    """Per-instance TVD(y_a, y_b) - lam * KL(a_a || a_b) over real tokens -> (loss, tvd, kl),
-    each (B,). ``target_attention`` may hold anything (0, even NaN) outside ``real_mask``."""
+    """WP's per-instance objective TVD(y_a, y_b) / 2 - lam * KL(a_a || a_b) over real tokens,
+    lam in WP's unit -> (loss, tvd, kl), each (B,); ``tvd`` is the true TVD (not halved).
+    ``target_attention`` may hold anything (0, even NaN) outside ``real_mask``."""
     p = probabilities(logits)
     d_tvd = tvd(p, target_probs.to(p.dtype))
     d_kl = attention_kl(attention, target_attention.to(attention.dtype), real_mask, kl_floor)
-    return d_tvd - lam * d_kl, d_tvd, d_kl
+    return WP_TVD_SCALE * d_tvd - lam * d_kl, d_tvd, d_kl
+
+
+def batch_objective(per: torch.Tensor, labels: np.ndarray, pos_weight: float, reduction: str,
+                    class_weight_quirk: bool) -> torch.Tensor:
+    """The batch loss from the per-instance objective ``per`` (B,): summed (``reduction`` "sum")
+    or averaged; with ``class_weight_quirk`` (WP's code) multiplied by sum_i w_i, w_i =
+    ``pos_weight`` for label 1 and 1 otherwise."""
+    loss = per.sum() if reduction == "sum" else per.mean()
+    if class_weight_quirk:
+        loss = loss * float(np.where(np.asarray(labels) == 1, pos_weight, 1.0).sum())
+    return loss
 
 
 def base_targets(base_model, token_ids: list, device, batch_size: int = 256):
@@ -98,9 +116,8 @@ def train_consistent_adversary(model, train_df: pd.DataFrame, dev_df: pd.DataFra
         out = model(ids, real)
         per, d_tvd, d_kl = consistent_loss(out.logits, out.attention, t_probs[rows],
                                            t_attn[rows, : ids.shape[1]], real, lam, adv.kl_floor)
-        loss = per.sum() if cfg.loss_reduction == "sum" else per.mean()
-        if adv.class_weight_quirk:
-            loss = loss * float(np.where(labels[idx] == 1, pos_w, 1.0).sum())
+        loss = batch_objective(per, labels[idx], pos_w, cfg.loss_reduction,
+                               adv.class_weight_quirk)
         stats = {"train_loss": per.detach().sum(), "train_tvd": d_tvd.detach().sum(),
                  "train_kl": d_kl.detach().sum()}
         return loss, stats
@@ -110,7 +127,7 @@ def train_consistent_adversary(model, train_df: pd.DataFrame, dev_df: pd.DataFra
         d = divergences(attn, dev_targets[1], probs, dev_targets[0], adv.kl_floor)
         return {"dev_tvd": float(d["tvd"].mean()), "dev_kl": float(d["kl"].mean()),
                 "dev_jsd": float(d["jsd"].mean()),
-                "dev_objective": float((d["tvd"] - lam * d["kl"]).mean())}
+                "dev_objective": float((WP_TVD_SCALE * d["tvd"] - lam * d["kl"]).mean())}
 
     select = "dev_objective" if adv.selection == "dev_objective" else "train_loss"
     return fit_recipe(model, lengths, cfg, seed, device, batch_loss=batch_loss,

@@ -17,6 +17,8 @@ PAPER_SEEDS = (50, 257, 500231, 100078, 12504, 90754789, 8988812, 2)
 # run_adversarial.sh: 80 epochs, early stopping after 10 epochs without a drop in the training
 # loss, model selection on the training loss. The repository takes lambda on the command line
 # and fixes no sweep; the paper's diagnostic uses 1e-3. The preset sweeps a log grid around it.
+# Every lambda here, in config.yaml and in paths is WP's own unit (their objective
+# 1/2 |sigma(y_a) - y_b| - lambda KL, seatlib.wp.consistent_adversary), used as is.
 PAPER_ADVERSARY = {"lambdas": [0.0001, 0.001, 0.01, 0.1, 1.0], "epochs": 80, "patience": 10,
                    "selection": "train_loss"}
 GUIDES = ("uniform", "own", "base", "adversary")

@@ -217,8 +217,19 @@ def wp_fig_seed_variance(job) -> None:
 
 
 def wp_fig_tradeoff(job) -> None:
-    """JSD-vs-TVD trade-off (adversaries per lambda, seeds, uniform; JSD bound ln 2)."""
+    """JSD-vs-TVD trade-off (adversaries per lambda, seeds, uniform; JSD bound ln 2; JW's
+    per-instance adversary of the base model when input jw_adversary is given)."""
     from seatlib.figures.wp_tradeoff import plot_tradeoff
 
+    jw = getattr(job.input, "jw_adversary", None)
     plot_tradeoff(read_table(job.input.tradeoff, "wp_tradeoff"), job.output.pdf,
-                  job.output.png)
+                  job.output.png, read_table(jw, "adversary") if jw else None)
+
+
+def wp_fig_seed_variance_jw(job) -> None:
+    """Seed-variance panels beside the same panels for JW's per-instance adversaries."""
+    from seatlib.figures.wp_seed_variance import plot_seed_variance_vs_adversary
+
+    plot_seed_variance_vs_adversary(read_table(job.input.instances, "wp_seed_variance"),
+                                    read_table(job.input.jw_adversary, "adversary"),
+                                    job.output.pdf, job.output.png)

@@ -271,3 +271,69 @@ rule jw_fig_tau_bars:
         "../envs/seatlib.yaml"
     script:
         STEP
+
+
+rule jw_corrgl:
+    input:
+        jw_expand(jw_file("agreement.parquet")),
+    output:
+        parquet="results/jw/tables/corrgl.parquet",
+        markdown=report(
+            "results/jw/tables/corrgl.md",
+            caption="../report/jw_corrgl_table.rst",
+            category="Jain & Wallace",
+        ),
+    log:
+        log_file("jw_corrgl"),
+    benchmark:
+        benchmark_file("jw_corrgl")
+    localrule: True
+    conda:
+        "../envs/seatlib.yaml"
+    script:
+        STEP
+
+
+rule jw_fig_corrgl:
+    input:
+        jw_dataset_agreements,
+    output:
+        pdf="results/jw/figures/{dataset}/corrgl.pdf",
+        png=report(
+            "results/jw/figures/{dataset}/corrgl.png",
+            caption="../report/jw_corrgl.rst",
+            category="Jain & Wallace",
+            subcategory="{dataset}",
+        ),
+    log:
+        log_file("jw_fig_corrgl", "{dataset}"),
+    benchmark:
+        benchmark_file("jw_fig_corrgl", "{dataset}")
+    conda:
+        "../envs/seatlib.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        STEP
+
+
+rule jw_fig_corrgl_summary:
+    input:
+        rules.jw_corrgl.output.parquet,
+    output:
+        pdf="results/jw/figures/corrgl_summary.pdf",
+        png=report(
+            "results/jw/figures/corrgl_summary.png",
+            caption="../report/jw_corrgl_summary.rst",
+            category="Jain & Wallace",
+        ),
+    log:
+        log_file("jw_fig_corrgl_summary"),
+    benchmark:
+        benchmark_file("jw_fig_corrgl_summary")
+    localrule: True
+    conda:
+        "../envs/seatlib.yaml"
+    script:
+        STEP

@@ -53,10 +53,29 @@ def jw_importance_params(wildcards):
     return importance_options(wildcards.method, JW["importance"])
 
 
+def jw_dataset_agreements(wildcards):
+    """Input function: the agreement tables of every JW model of the rule's dataset."""
+    return [
+        jw_file("agreement.parquet").format(dataset=d, encoder=e, attention=a, seed=s)
+        for d, e, a, s in jw_models()
+        if d == wildcards.dataset
+    ]
+
+
+def jw_has_corrgl():
+    """JW's CorrGL comparison needs both importance measures."""
+    return {"gradient", "loo"} <= set(JW_METHODS)
+
+
 def jw_targets():
     if not jw_models():
         return []
     targets = ["results/jw/tables/table2.md", "results/jw/figures/tau_bars.png"]
+    if jw_has_corrgl():
+        targets += ["results/jw/tables/corrgl.md", "results/jw/figures/corrgl_summary.png"]
+        targets += [
+            f"results/jw/figures/{d}/corrgl.png" for d in sorted({m[0] for m in jw_models()})
+        ]
     for fig in (
         "tau_hist",
         "tau_density",

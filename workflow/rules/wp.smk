@@ -231,9 +231,35 @@ rule wp_fig_seed_variance:
         STEP
 
 
+rule wp_fig_seed_variance_jw:
+    input:
+        instances=rules.wp_seed_variance.output.instances,
+        jw_adversary=wp_jw_adversary,
+    output:
+        pdf=wp_figure("seed_variance_jw", "pdf"),
+        png=report(
+            wp_figure("seed_variance_jw", "png"),
+            caption="../report/wp_seed_variance_jw.rst",
+            category="Wiegreffe & Pinter",
+            subcategory="{dataset}",
+        ),
+    log:
+        log_file("wp_fig_seed_variance_jw", "{dataset}"),
+    benchmark:
+        benchmark_file("wp_fig_seed_variance_jw", "{dataset}")
+    conda:
+        "../envs/seatlib.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        STEP
+
+
 rule wp_fig_tradeoff:
     input:
         tradeoff=rules.wp_tradeoff.output.parquet,
+        jw_adversary=wp_jw_adversary,
     output:
         pdf=wp_figure("tradeoff", "pdf"),
         png=report(

@@ -67,6 +67,15 @@ def wp_uniform_inputs(w):
     }
 
 
+def wp_jw_adversary(w):
+    """Input function: JW's per-instance adversaries of the base model (jw_adversary), for
+    WP's plots against JW's adversaries (path function of the jw track)."""
+    enc, att = WP["base"]["encoder"], WP["base"]["attention"]
+    return jw_file("adversary.parquet").format(
+        dataset=w.dataset, encoder=enc, attention=att, seed=WP_BASE_SEED
+    )
+
+
 def wp_tradeoff_inputs(w):
     return {
         **wp_seed_inputs(w),
@@ -126,6 +135,6 @@ def wp_targets():
         *expand(
             wp_figure("{name}", "png", "{dataset}"),
             dataset=WP["datasets"],
-            name=("seed_variance", "tradeoff"),
+            name=("seed_variance", "seed_variance_jw", "tradeoff"),
         ),
     ]
