@@ -245,3 +245,231 @@ def attattr_fig_heads(job) -> None:
     from seatlib.figures.attattr_heads import draw_heads
 
     _figure(job, draw_heads, "importance", "attattr_head_importance")
+
+
+# --- part two: attribution trees, adversarial triggers, attention vs attribution ------------
+
+def attattr_tree(job) -> None:
+    """attattr_matrices -> the attribution tree of every saved example (edges at the reference
+    threshold) and how the tree moves with the threshold."""
+    from seatlib.attattr.tree import build_tree, stability
+
+    p = job.params.tree
+    mats = read_table(job.input.matrices, "attattr_matrices")
+    edges, stab = [], []
+    for ex, g in mats.groupby("example_id", sort=False):
+        g = g.sort_values(["layer", "head"])
+        L, H = int(g["layer"].max()) + 1, int(g["head"].max()) + 1
+        n = int(g["n_tokens"].iloc[0])
+        attr = np.stack(g["attribution"].to_numpy()).reshape(L, H, n, n)
+        tokens = list(g["tokens"].iloc[0])
+        tree = build_tree(attr, p["threshold"])
+        for k, (layer, i, j, w) in enumerate(tree.edges):
+            hq, hk = tree.edge_heights(k)
+            edges.append({**_key(job), "example_id": ex, "threshold": p["threshold"],
+                          "layer": layer, "query": i, "key": j, "query_token": tokens[i],
+                          "key_token": tokens[j], "weight": w, "query_height": hq,
+                          "key_height": hk})
+        for r in stability(attr, p["thresholds"], p["threshold"]):
+            stab.append({**_key(job), "example_id": ex, **r, "reference": p["threshold"],
+                         "n_tokens": n})
+        log.info("tree of %s: top node %r, %d edges", ex, tokens[tree.top], len(tree.edges))
+    write_table(pd.DataFrame(edges, columns=TABLES["attattr_tree_edges"].names),
+                job.output.edges, "attattr_tree_edges")
+    write_table(pd.DataFrame(stab, columns=TABLES["attattr_tree_stability"].names),
+                job.output.stability, "attattr_tree_stability")
+
+
+def attattr_fig_tree(job) -> None:
+    from seatlib.attattr.figures import draw_trees
+
+    _figure(job, draw_trees, "edges", "attattr_tree_edges")
+
+
+def attattr_triggers(job) -> None:
+    """Adversarial triggers (spec 1.6): patterns from the AttAttr of training examples,
+    inserted into the dev examples of the other labels, against random patterns."""
+    import time
+
+    from seatlib.attattr.attribution import AttributionConfig, attribute
+    from seatlib.attattr.prune import masked_predictions
+    from seatlib.attattr.triggers import insert, make_pattern, random_pattern, select_patterns
+
+    device, seed = _setup(job)
+    p = job.params.triggers
+    train = read_table(job.input.train, "split")
+    dev = read_table(job.input.dev, "split")
+    model = _load(job, device)
+    sep = int(dev["token_ids"].iloc[0][-1])
+    # a text is at most max_length WordPieces, so the threshold is capped there
+    min_tokens = min(p["min_tokens"], job.params.max_length)
+    long = train[train["token_ids"].map(len) >= min_tokens]
+    src = long.iloc[: p["train_examples"]] if p["train_examples"] is not None else long
+    if len(src) == 0:
+        raise ValueError(f"{job.input.train}: no training example has at least "
+                         f"attattr.triggers.min_tokens = {min_tokens} WordPieces")
+    cfg = AttributionConfig.from_dict({**job.params.attribution, "steps": p["steps"],
+                                       "target": "predicted"})
+    rows = list(src["token_ids"])
+    start = time.perf_counter()
+    res = attribute(model, rows, src["label"].to_numpy(), cfg, device,
+                    keep_matrices=range(len(src)))
+    log.info("AttAttr of %d training examples (m=%d) in %.1f s", len(src), p["steps"],
+             time.perf_counter() - start)
+    labels = src["label"].to_numpy()
+    cands = [make_pattern(res.matrices[e], rows[e], labels[e], e, sep, p["ratio"], p["use_all"])
+             for e in range(len(src))]
+    patterns = select_patterns([c for c in cands if c is not None], p["per_label"],
+                               p["min_score"])
+    rng = np.random.default_rng(seed)
+    dev_ids = list(dev["token_ids"])
+    dev_labels = dev["label"].to_numpy()
+    ones = np.ones((1, model.config.n_layers, model.config.n_heads))
+    before = masked_predictions(model, dev_ids, ones, device, p["batch_size"])[0]
+    jobs = []  # (pattern index, kind, control, Pattern, gold label attacked, dev indices)
+    for k, pat in enumerate(patterns):
+        controls = [("attattr", 0, pat)] + [
+            ("random", c, random_pattern(rng, rows, len(pat.token_ids), sep, pat.label))
+            for c in range(p["random_controls"])]
+        for g in sorted(set(dev_labels.tolist()) - {pat.label}):
+            idx = np.flatnonzero(dev_labels == g)
+            for kind, c, q in controls:
+                jobs.append((k, kind, c, q, g, idx))
+    seqs = [insert(dev_ids[i], q.token_ids, q.segments, q.rel, sep)
+            for _, _, _, q, _, idx in jobs for i in idx]
+    after = (masked_predictions(model, seqs, ones, device, p["batch_size"])[0]
+             if seqs else np.zeros(0, dtype=np.int64))
+    out, offset = [], 0
+    tok = _tokens_of(job.params.model)
+    for k, kind, c, q, g, idx in jobs:
+        pred = after[offset:offset + len(idx)]
+        offset += len(idx)
+        out.append({**_key(job), "pattern": k, "kind": kind, "control": c,
+                    "pattern_label": q.label,
+                    "source_example_id": str(src["example_id"].iloc[q.source]),
+                    "tokens": tok(q.token_ids), "token_ids": np.asarray(q.token_ids, np.int32),
+                    "rel_positions": np.asarray(q.rel, dtype=np.float64), "score": q.score,
+                    "gold_label": g, "n_examples": len(idx),
+                    "accuracy_before": float((before[idx] == g).mean()),
+                    "accuracy_after": float((pred == g).mean())})
+        if kind == "attattr":
+            log.info("pattern %d %s (label %d) on gold %d: accuracy %.3f -> %.3f", k,
+                     out[-1]["tokens"], q.label, g, out[-1]["accuracy_before"],
+                     out[-1]["accuracy_after"])
+    write_table(pd.DataFrame(out, columns=TABLES["attattr_triggers"].names), job.output.triggers,
+                "attattr_triggers")
+
+
+def _tokens_of(model_name: str):
+    """ids -> WordPiece strings with the model's tokenizer."""
+    from seatlib.attattr.tokenize import load_tokenizer
+
+    tokenizer = load_tokenizer(model_name)
+    return lambda ids: list(tokenizer.convert_ids_to_tokens([int(i) for i in ids]))
+
+
+def attattr_table_triggers(job) -> None:
+    from seatlib.attattr.summaries import triggers_summary
+    from seatlib.io import write_text
+    from seatlib.markdown import to_markdown
+
+    frame = pd.concat([read_table(f, "attattr_triggers") for f in job.input], ignore_index=True)
+    summary = triggers_summary(frame)
+    write_table(summary, job.output.parquet, "attattr_triggers_summary")
+    pats = frame[frame["kind"] == "attattr"].copy()
+    pats["tokens"] = pats["tokens"].map(" ".join)
+    cols = ["dataset", "model", "seed", "pattern", "pattern_label", "source_example_id",
+            "tokens", "score", "gold_label", "n_examples", "accuracy_before", "accuracy_after"]
+    write_text("# AttAttr adversarial triggers: dev accuracy per gold label\n\n"
+               + to_markdown(summary) + "\n## The patterns\n\n" + to_markdown(pats[cols]),
+               job.output.markdown)
+
+
+def attattr_bias(job) -> None:
+    """Attention summaries against captum token attributions per dev example, layer and head;
+    AttAttr against raw attention per head."""
+    import time
+
+    from seatlib.attattr.bias import analyse, heads_vs_attention, tau_table
+
+    device, seed = _setup(job)
+    p = job.params.bias
+    dev = read_table(job.input.dev, "split")
+    dev = dev.iloc[: p["n_examples"]] if p["n_examples"] is not None else dev
+    model = _load(job, device)
+    L, H = model.config.n_layers, model.config.n_heads
+    start = time.perf_counter()
+    sums, attrs, _ = analyse(model, list(dev["token_ids"]), p["methods"], device, p["steps"],
+                             p["n_samples"], p["batch_size"], seed)
+    log.info("captum %s on %d examples in %.1f s", p["methods"], len(dev),
+             time.perf_counter() - start)
+    ids = dev["example_id"].to_numpy()
+    rows = tau_table(sums, attrs, L, H)
+    frame = pd.DataFrame(rows, columns=["example", "summary", "layer", "head", "method",
+                                        "method_layer", "n_tokens", "tau", "p"])
+    frame.insert(0, "example_id", ids[frame["example"].to_numpy()] if len(frame) else [])
+    frame = frame.drop(columns="example")
+    undefined = frame["tau"].isna()
+    if undefined.any():  # fewer than two inner tokens, or a constant signal (all ties)
+        log.info("%d of %d (summary, attribution, example) pairs have no tau (ties "
+                 "everywhere or < 2 tokens); left out", int(undefined.sum()), len(frame))
+        frame = frame[~undefined].reset_index(drop=True)
+    for column, value in reversed(_key(job).items()):
+        frame.insert(0, column, value)
+    write_table(frame, job.output.tau, "attattr_bias_tau")
+    for s in ("cls_head", "mean_heads", "last", "rollout", "received"):
+        sel = frame[frame["summary"] == s]
+        log.info("mean tau %s: %s", s, sel.groupby("method")["tau"].mean().round(3).to_dict())
+    tokens = []
+    for e in range(min(p["figure_examples"], len(dev))):
+        toks = list(dev["tokens"].iloc[e])
+        signals = [("rollout", -1, sums["rollout"][e]), ("last", -1, sums["last"][e])]
+        signals += [("mean_heads", i, sums["mean_heads"][e][i]) for i in range(L)]
+        signals += [(m, i, v[e]) for (m, i), v in attrs.items()]
+        for name, layer, v in signals:
+            tokens.append({**_key(job), "example_id": ids[e], "signal": name, "layer": layer,
+                           "tokens": toks, "values": np.asarray(v, dtype=np.float64)})
+    write_table(pd.DataFrame(tokens, columns=TABLES["attattr_bias_tokens"].names),
+                job.output.tokens, "attattr_bias_tokens")
+    heads = read_table(job.input.heads, "attattr_head_attribution")
+    ex_ids, att = _cube(heads, "max_attention")
+    _, attr = _cube(heads, "max_attribution")
+    hv = heads_vs_attention(att, attr)
+    write_table(pd.DataFrame({**_key(job), "example_id": ex_ids, "tau": hv["tau"], "p": hv["p"],
+                              "top_attention_layer": hv["top_head"] // H,
+                              "top_attention_head": hv["top_head"] % H,
+                              "top_attention_attr_rank": hv["top_head_attr_rank"],
+                              "n_heads": L * H}),
+                job.output.heads_vs_attention, "attattr_heads_vs_attention")
+
+
+def attattr_table_bias(job) -> None:
+    from seatlib.attattr.summaries import bias_summary
+    from seatlib.io import write_text
+    from seatlib.markdown import to_markdown
+
+    frame = pd.concat([read_table(f, "attattr_bias_tau") for f in job.input.tau],
+                      ignore_index=True)
+    summary = bias_summary(frame)
+    write_table(summary, job.output.parquet, "attattr_bias_summary")
+    hv = pd.concat([read_table(f, "attattr_heads_vs_attention")
+                    for f in job.input.heads_vs_attention], ignore_index=True)
+    hv_sum = hv.groupby(["dataset", "model", "seed"]).agg(
+        n_examples=("tau", "size"), mean_tau=("tau", "mean"),
+        frac_significant=("p", lambda s: float((s < 0.05).mean())),
+        mean_attr_rank_of_top_attention_head=("top_attention_attr_rank", "mean"),
+        n_heads=("n_heads", "first")).reset_index()
+    pooled = summary[summary["layer"] == -1]
+    write_text("# Attention vs attribution: mean Kendall tau per attention summary and method "
+               "(layer -1: pooled over layers and heads)\n\n" + to_markdown(pooled)
+               + "\n## AttAttr vs raw attention per head (tau over heads of max attention vs "
+               "max attribution, per example)\n\n" + to_markdown(hv_sum)
+               + "\n## Per layer\n\n" + to_markdown(summary[summary["layer"] >= 0]),
+               job.output.markdown)
+
+
+def attattr_fig_bias(job) -> None:
+    from seatlib.attattr.figures import draw_bias
+
+    draw_bias(read_table(job.input.tau, "attattr_bias_tau"),
+              read_table(job.input.tokens, "attattr_bias_tokens"), job.output)

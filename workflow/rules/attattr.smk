@@ -231,3 +231,195 @@ rule attattr_table_finetune:
 rule attattr_all:
     input:
         attattr_targets(),
+
+
+# --- part two (docs/attattr.md): attribution trees, adversarial triggers, attention vs
+# attribution per layer and head
+
+
+rule attattr_tree:
+    input:
+        matrices=attattr_file("attribution_matrices.parquet"),
+    output:
+        edges=attattr_file("tree_edges.parquet"),
+        stability=attattr_file("tree_stability.parquet"),
+    log:
+        log_file("attattr_tree", "{dataset}/seed{seed}"),
+    benchmark:
+        benchmark_file("attattr_tree", "{dataset}/seed{seed}")
+    conda:
+        "../envs/seatlib.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        model=ATT["model"],
+        tree=ATT["tree"],
+    script:
+        STEP
+
+
+rule attattr_fig_tree:
+    input:
+        edges=attattr_file("tree_edges.parquet"),
+    output:
+        pdf="results/attattr/figures/{dataset}/seed{seed}/tree.pdf",
+        png=report(
+            "results/attattr/figures/{dataset}/seed{seed}/tree.png",
+            caption="../report/attattr_tree.rst",
+            category="AttAttr",
+            subcategory="{dataset} seed {seed}",
+        ),
+    log:
+        log_file("attattr_fig_tree", "{dataset}/seed{seed}"),
+    benchmark:
+        benchmark_file("attattr_fig_tree", "{dataset}/seed{seed}")
+    conda:
+        "../envs/seatlib.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        model=ATT["model"],
+    script:
+        STEP
+
+
+rule attattr_triggers:
+    input:
+        **ATTATTR_MODEL,
+        train=attattr_split("train"),
+        dev=attattr_split("dev"),
+    output:
+        triggers=attattr_file("triggers.parquet"),
+    log:
+        log_file("attattr_triggers", "{dataset}/seed{seed}"),
+    benchmark:
+        benchmark_file("attattr_triggers", "{dataset}/seed{seed}")
+    conda:
+        "../envs/seatlib.yaml"
+    threads: config["threads"]
+    resources:
+        mem_mb=4000,
+        runtime=60,
+        gpu=1,
+    params:
+        model=ATT["model"],
+        attribution=ATT["attribution"],
+        triggers=ATT["triggers"],
+        max_length=ATT["max_length"],
+        device=config["device"],
+    script:
+        STEP
+
+
+rule attattr_table_triggers:
+    input:
+        attattr_grid(attattr_file("triggers.parquet")),
+    output:
+        parquet="results/attattr/tables/triggers.parquet",
+        markdown=report(
+            "results/attattr/tables/triggers.md",
+            caption="../report/attattr_tables.rst",
+            category="AttAttr",
+        ),
+    log:
+        log_file("attattr_table_triggers"),
+    benchmark:
+        benchmark_file("attattr_table_triggers")
+    localrule: True
+    conda:
+        "../envs/seatlib.yaml"
+    script:
+        STEP
+
+
+rule attattr_bias:
+    input:
+        **ATTATTR_MODEL,
+        dev=attattr_split("dev"),
+        heads=attattr_file("head_attribution.parquet"),
+    output:
+        tau=attattr_file("bias_tau.parquet"),
+        tokens=attattr_file("bias_tokens.parquet"),
+        heads_vs_attention=attattr_file("heads_vs_attention.parquet"),
+    log:
+        log_file("attattr_bias", "{dataset}/seed{seed}"),
+    benchmark:
+        benchmark_file("attattr_bias", "{dataset}/seed{seed}")
+    conda:
+        "../envs/seatlib.yaml"
+    threads: config["threads"]
+    resources:
+        mem_mb=4000,
+        runtime=60,
+        gpu=1,
+    params:
+        model=ATT["model"],
+        bias=ATT["bias"],
+        device=config["device"],
+    script:
+        STEP
+
+
+rule attattr_table_bias:
+    input:
+        tau=attattr_grid(attattr_file("bias_tau.parquet")),
+        heads_vs_attention=attattr_grid(attattr_file("heads_vs_attention.parquet")),
+    output:
+        parquet="results/attattr/tables/bias.parquet",
+        markdown=report(
+            "results/attattr/tables/bias.md",
+            caption="../report/attattr_tables.rst",
+            category="AttAttr",
+        ),
+    log:
+        log_file("attattr_table_bias"),
+    benchmark:
+        benchmark_file("attattr_table_bias")
+    localrule: True
+    conda:
+        "../envs/seatlib.yaml"
+    script:
+        STEP
+
+
+rule attattr_fig_bias:
+    input:
+        tau=attattr_file("bias_tau.parquet"),
+        tokens=attattr_file("bias_tokens.parquet"),
+    output:
+        heads_pdf="results/attattr/figures/{dataset}/seed{seed}/bias_tau_heads.pdf",
+        heads_png=report(
+            "results/attattr/figures/{dataset}/seed{seed}/bias_tau_heads.png",
+            caption="../report/attattr_bias.rst",
+            category="AttAttr",
+            subcategory="{dataset} seed {seed}",
+        ),
+        layers_pdf="results/attattr/figures/{dataset}/seed{seed}/bias_tau_layers.pdf",
+        layers_png=report(
+            "results/attattr/figures/{dataset}/seed{seed}/bias_tau_layers.png",
+            caption="../report/attattr_bias.rst",
+            category="AttAttr",
+            subcategory="{dataset} seed {seed}",
+        ),
+        tokens_pdf="results/attattr/figures/{dataset}/seed{seed}/bias_tokens.pdf",
+        tokens_png=report(
+            "results/attattr/figures/{dataset}/seed{seed}/bias_tokens.png",
+            caption="../report/attattr_bias.rst",
+            category="AttAttr",
+            subcategory="{dataset} seed {seed}",
+        ),
+    log:
+        log_file("attattr_fig_bias", "{dataset}/seed{seed}"),
+    benchmark:
+        benchmark_file("attattr_fig_bias", "{dataset}/seed{seed}")
+    conda:
+        "../envs/seatlib.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        model=ATT["model"],
+    script:
+        STEP

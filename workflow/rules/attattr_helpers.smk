@@ -29,4 +29,11 @@ def attattr_targets():
         "results/attattr/tables/finetune.md",
         *attattr_grid("results/attattr/figures/{dataset}/seed{seed}/pruning.png"),
         *attattr_grid("results/attattr/figures/{dataset}/seed{seed}/head_importance.png"),
+        # part two: trees, triggers, attention vs attribution
+        "results/attattr/tables/triggers.md",
+        "results/attattr/tables/bias.md",
+        *attattr_grid("results/attattr/figures/{dataset}/seed{seed}/tree.png"),
+        *attattr_grid("results/attattr/figures/{dataset}/seed{seed}/bias_tau_heads.png"),
+        *attattr_grid("results/attattr/figures/{dataset}/seed{seed}/bias_tau_layers.png"),
+        *attattr_grid("results/attattr/figures/{dataset}/seed{seed}/bias_tokens.png"),
     ]
