@@ -17,11 +17,20 @@ from seatlib.schema import read_table, write_table
 log = logging.getLogger("seatlib.data")
 
 
+def job_mirror(job) -> str | None:
+    """The mirror folder of a download job: config ``data.mirror``, else ``SEAT_DATA_MIRROR``
+    (read by ``fetch_dataset``), else None (download). Read from the job's config, not from a
+    rule param, so that where the files came from (their SHA-256 is pinned) never re-runs what
+    was built from them (Snakemake re-runs a job whose params changed)."""
+    mirror = ((getattr(job, "config", None) or {}).get("data") or {}).get("mirror")
+    return str(Path(mirror).expanduser().absolute()) if mirror else None
+
+
 def data_download(job) -> None:
     """A built-in dataset's files into ``output[0]``, from the mirror or the web."""
     from seatlib.data.download import fetch_dataset
 
-    out = fetch_dataset(job.wildcards.dataset, Path(job.output[0]), mirror=job.params.mirror,
+    out = fetch_dataset(job.wildcards.dataset, Path(job.output[0]), mirror=job_mirror(job),
                         timeout=job.params.timeout)
     log.info("dataset %s ready in %s", job.wildcards.dataset, out)
 

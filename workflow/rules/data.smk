@@ -14,7 +14,8 @@ rule data_download:
         mem_mb=1000,
         runtime=30,
     params:
-        mirror=data_mirror(),
+        # the mirror is not a param: where the files came from (pinned by SHA-256) must not
+        # re-run what was built from them; the step reads data.mirror / SEAT_DATA_MIRROR itself
         timeout=config["data"]["download_timeout"],
     script:
         STEP

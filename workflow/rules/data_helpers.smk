@@ -3,12 +3,6 @@
 
 
 # --- helpers of the data track ---
-def data_mirror():
-    """config data.mirror, else SEAT_DATA_MIRROR, else None (download)."""
-    mirror = config["data"]["mirror"] or os.environ.get("SEAT_DATA_MIRROR")
-    return os.path.abspath(mirror) if mirror else None
-
-
 def raw_input(wildcards):
     """A user dataset's own file, or the downloaded folder of a built-in one."""
     if wildcards.dataset in USER_DATASETS:
