@@ -78,3 +78,16 @@ def data_table_stats(job) -> None:
     """Every dataset's statistics in one table."""
     concat_tables(list(job.input), "dataset_stats", job.output.parquet, job.output.markdown,
                   "Dataset statistics")
+
+
+def data_table_html(job) -> None:
+    """A result table's Markdown as a self-contained HTML page, for the report (inline)."""
+    from seatlib.io import write_text
+    from seatlib.report_tables import markdown_table_html
+
+    text = Path(job.input[0]).read_text()
+    try:
+        page = markdown_table_html(text)
+    except ValueError as err:
+        raise ValueError(f"{job.input[0]}: {err}") from None
+    write_text(page, job.output[0])
