@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 
 DEFAULT_METHODS = ("gradient", "loo", "integrated_gradients")
+SHORT = {"integrated_gradients": "int.grad.", "gradient_shap": "grad.SHAP",
+         "deeplift_shap": "DL.SHAP"}  # column heads of the plain-text table
 
 
 class ExplainError(ValueError):
@@ -80,8 +82,19 @@ def load_word_model(model_dir, vocab_path=None) -> WordModel:
     return WordModel(model, vocab, names, dataset, name, model_dir)
 
 
-def encode_texts(texts: list[str], vocab: list[str], vocab_name: str = "the vocabulary"
-                 ) -> pd.DataFrame:
+def dataset_text(text: str, dataset: str) -> str:
+    """The raw text as the dataset's reader gives it to the cleaner: SST's reader (JW's) turns
+    every non-word character into a space, so a sentence typed with punctuation reads as the
+    model's training sentences did; the other datasets go to the cleaner as they are."""
+    if dataset == "sst":
+        from seatlib.data.readers import sst_text
+
+        return sst_text(text.split())
+    return text
+
+
+def encode_texts(texts: list[str], vocab: list[str], vocab_name: str = "the vocabulary",
+                 dataset: str = "") -> pd.DataFrame:
     """Texts -> a frame of schema "split" (label 0); one-line errors for an empty text or a
     text without any known word."""
     from seatlib.data.prepare import encode
@@ -90,7 +103,7 @@ def encode_texts(texts: list[str], vocab: list[str], vocab_name: str = "the voca
     index = {w: i for i, w in enumerate(vocab)}
     rows = []
     for k, text in enumerate(texts, 1):
-        tokens = clean(text)
+        tokens = clean(dataset_text(text, dataset))
         if not tokens:
             raise ExplainError(f"text {k} is empty (expected at least one word)")
         ids = encode(tokens, index)
@@ -127,7 +140,7 @@ def explain_texts(wm: WordModel, texts: list[str], methods=DEFAULT_METHODS, *, n
     from seatlib.predict import run_model
 
     methods = check_methods(list(methods))
-    split = encode_texts(texts, wm.vocab, "the model's vocabulary")
+    split = encode_texts(texts, wm.vocab, "the model's vocabulary", wm.dataset)
     unk = wm.vocab.index("<UNK>")
     with torch.no_grad():
         probs, attention = run_model(wm.model, list(split["token_ids"]), batch_size, device)
@@ -204,7 +217,7 @@ def render_terminal(wm: WordModel, items: list[dict], color: bool) -> str:
         else:
             names = [n for n, _ in rows]
             tw = max(5, *(len(t) for t in item["tokens"]))
-            cols = "  ".join(f"{n[:10]:>10}" for n in names)
+            cols = "  ".join(f"{SHORT.get(n, n)[:10]:>10}" for n in names)
             out.append(f"    {'token':<{tw}}  {cols}   (each column / its max |score|)")
             norms = [_norm(v) for _, v in rows]
             for j, tok in enumerate(item["tokens"]):

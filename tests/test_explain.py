@@ -51,17 +51,18 @@ def probs_of(model, ids):
 
 def test_explain_json_matches_the_model_loo_by_hand_and_scipy_tau(model_dir, tmp_path):
     folder, model, index = model_dir
-    texts = ["The film is good , not bad", "a great plot"]
+    texts = ["The film is good, not bad: wonderful", "a great plot"]
     page = tmp_path / "out.html"
     proc = run_cli("explain", folder, *texts, "--json", "--html", page)
     assert proc.returncode == 0, proc.stderr
     res = json.loads(proc.stdout)
     assert res["label_names"] == list(DATASETS["sst"].label_names)
     for text, item in zip(texts, res["texts"], strict=True):
-        words = text.lower().split()
+        # SST's reader (JW's) drops punctuation; "wonderful" is not in the vocabulary
+        words = text.lower().replace(",", "").replace(":", "").split()
         assert item["tokens"] == words
         ids = [2, *(index.get(w, 1) for w in words), 3]
-        assert item["unknown"] == [w not in index for w in words]  # "," is not in the vocab
+        assert item["unknown"] == [w == "wonderful" for w in words]
         p, att = probs_of(model, ids)
         k = int(p.argmax())
         assert item["prediction"] == DATASETS["sst"].label_names[k]
