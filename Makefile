@@ -10,7 +10,7 @@ CORES ?= all
 MIRROR ?=
 SNAKEMAKE_ARGS ?=
 
-.PHONY: setup run test lint clean
+.PHONY: setup run test lint clean status
 
 setup: $(VENV)/.installed
 
@@ -34,6 +34,10 @@ lint: setup
 
 test: lint
 	$(BIN)/python -m pytest -ra
+
+# a summary of the last run: jobs done / failed / unfinished, wall time per rule
+status:
+	$(BIN)/python -m seatlib.progress results
 
 clean:
 	rm -rf results/* .snakemake

@@ -24,9 +24,12 @@ include: "workflow/rules/attattr.smk"
 rule all:
     default_target: True
     input:
-        data_targets(),
-        models_targets(),
-        jw_targets(),
-        wp_targets(),
-        seat_targets(),
-        attattr_targets(),
+        # every track's targets, and the HTML page of each table for the report
+        html_tables(
+            data_targets(),
+            models_targets(),
+            jw_targets(),
+            wp_targets(),
+            seat_targets(),
+            attattr_targets(),
+        ),

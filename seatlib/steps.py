@@ -33,4 +33,7 @@ def run_step(job) -> None:
     fn = step_function(job.rule)
     start = time.perf_counter()
     fn(job)
-    log.info("%s done in %.1f s", job.rule, time.perf_counter() - start)
+    out = job.output
+    files = list(out) if hasattr(out, "__iter__") else list(vars(out).values())
+    wrote = ", ".join(str(f) for f in files)
+    log.info("%s done in %.1f s; wrote %s", job.rule, time.perf_counter() - start, wrote)

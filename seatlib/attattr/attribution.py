@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from seatlib.attattr.model import Classifier, additive_mask, batch_inputs
+from seatlib.progress import progress
 
 RULES = ("left", "right", "middle")
 TARGETS = ("predicted", "gold")
@@ -128,7 +129,7 @@ def _attribute(model, token_ids, labels, cfg, device, keep_matrices, layers) -> 
     matrices: dict[int, np.ndarray] = {}
     labels = np.asarray(labels)
     order = np.argsort([len(t) for t in token_ids], kind="stable")
-    for start in range(0, n, cfg.batch_size):
+    for start in progress(range(0, n, cfg.batch_size), desc="AttAttr attribution", unit="batch"):
         idx = order[start:start + cfg.batch_size]
         ids, am, types = batch_inputs(model, [token_ids[i] for i in idx], device)
         real = am.bool()

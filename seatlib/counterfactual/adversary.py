@@ -61,6 +61,7 @@ from seatlib.counterfactual.common import (
 from seatlib.divergence import jsd, tvd
 from seatlib.models.attention import masked_softmax
 from seatlib.models.base import probabilities
+from seatlib.progress import progress
 
 DIVERSITY_WEIGHTS = ("paper", "code")
 
@@ -196,7 +197,8 @@ def adversarial_attention(model, split_df: pd.DataFrame, pred_df: pd.DataFrame, 
     max_attn = np.zeros(n, dtype=np.float32)
     adv_jsd, adv_tvd, chosen_attn, orig_attn, all_adv = ([None] * n for _ in range(5))
     model.to(dev).eval()
-    for rows, ids, real in length_sorted_batches(token_ids, batch_size, dev):
+    batches = length_sorted_batches(token_ids, batch_size, dev)
+    for rows, ids, real in progress(batches, -(-n // batch_size), "adversary", unit="batch"):
         with torch.no_grad():
             out = model(ids, real)  # the encoder runs once per batch
             base = probabilities(out.logits)

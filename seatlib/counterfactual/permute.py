@@ -31,6 +31,7 @@ from seatlib.counterfactual.common import (
 )
 from seatlib.divergence import tvd
 from seatlib.models.base import probabilities
+from seatlib.progress import progress
 
 
 def permutation_indices(real_mask: torch.Tensor, k: int,
@@ -85,7 +86,8 @@ def permutation_experiment(model, split_df: pd.DataFrame, pred_df: pd.DataFrame,
     gen = torch.Generator().manual_seed(seed)
     model.to(dev).eval()
     with torch.no_grad():
-        for rows, ids, real in length_sorted_batches(token_ids, batch_size, dev):
+        batches = length_sorted_batches(token_ids, batch_size, dev)
+        for rows, ids, real in progress(batches, -(-n // batch_size), "permutation", unit="batch"):
             out = model(ids, real)  # the encoder runs once per batch
             base = probabilities(out.logits)  # (B, C)
             check_probabilities(base.double().cpu().numpy(), pred, rows)

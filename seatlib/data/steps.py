@@ -17,11 +17,20 @@ from seatlib.schema import read_table, write_table
 log = logging.getLogger("seatlib.data")
 
 
+def job_mirror(job) -> str | None:
+    """The mirror folder of a download job: config ``data.mirror``, else ``SEAT_DATA_MIRROR``
+    (read by ``fetch_dataset``), else None (download). Read from the job's config, not from a
+    rule param, so that where the files came from (their SHA-256 is pinned) never re-runs what
+    was built from them (Snakemake re-runs a job whose params changed)."""
+    mirror = ((getattr(job, "config", None) or {}).get("data") or {}).get("mirror")
+    return str(Path(mirror).expanduser().absolute()) if mirror else None
+
+
 def data_download(job) -> None:
     """A built-in dataset's files into ``output[0]``, from the mirror or the web."""
     from seatlib.data.download import fetch_dataset
 
-    out = fetch_dataset(job.wildcards.dataset, Path(job.output[0]), mirror=job.params.mirror,
+    out = fetch_dataset(job.wildcards.dataset, Path(job.output[0]), mirror=job_mirror(job),
                         timeout=job.params.timeout)
     log.info("dataset %s ready in %s", job.wildcards.dataset, out)
 
@@ -69,3 +78,16 @@ def data_table_stats(job) -> None:
     """Every dataset's statistics in one table."""
     concat_tables(list(job.input), "dataset_stats", job.output.parquet, job.output.markdown,
                   "Dataset statistics")
+
+
+def data_table_html(job) -> None:
+    """A result table's Markdown as a self-contained HTML page, for the report (inline)."""
+    from seatlib.io import write_text
+    from seatlib.report_tables import markdown_table_html
+
+    text = Path(job.input[0]).read_text()
+    try:
+        page = markdown_table_html(text)
+    except ValueError as err:
+        raise ValueError(f"{job.input[0]}: {err}") from None
+    write_text(page, job.output[0])

@@ -44,6 +44,7 @@ from seatlib.importance import (
 )
 from seatlib.importance.common import BASELINES, TARGETS, AttributionOptions, derive_seed
 from seatlib.models.base import probabilities
+from seatlib.progress import progress
 
 COMMON_OPTIONS = ("target", "batch_size", "max_examples")
 """``jw.importance`` keys that every method reads (``max_examples``: the seeded subset)."""
@@ -192,7 +193,9 @@ def compute_importance(model, split_df: pd.DataFrame, method: str, *, device,
     scores: list = [None] * len(token_ids)
     deltas = np.full(len(token_ids), np.nan)
     with _attribution_mode(model, device):
-        for batch_no, idx in enumerate(sequential_batches(len(order), batch_size)):
+        batches = progress(sequential_batches(len(order), batch_size), desc=f"importance {method}",
+                           unit="batch")
+        for batch_no, idx in enumerate(batches):
             rows = order[idx]
             ids, real = pad_batch([token_ids[i] for i in rows], device)
             if target == "predicted":

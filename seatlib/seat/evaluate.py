@@ -25,6 +25,7 @@ from seatlib.divergence import jsd_authors, tvd
 from seatlib.metrics import classification_scores
 from seatlib.models.base import probabilities
 from seatlib.predict import run_split
+from seatlib.progress import progress
 from seatlib.seat.attacks import pgd_embeddings
 from seatlib.seat.metrics import sens
 from seatlib.seat.settings import SeatEvalConfig
@@ -74,7 +75,8 @@ def embedding_stability(model, token_ids: list, radii: list[float], ecfg: SeatEv
     r = torch.tensor(radii, dtype=torch.float32, device=device)
     attack = ecfg.attack(float(max(radii)))
     parts = []
-    for idx in sequential_batches(len(order), ecfg.batch_size):
+    batches = sequential_batches(len(order), ecfg.batch_size)
+    for idx in progress(batches, desc="embedding PGD", unit="batch"):
         rows = order[idx]
         ids, real = pad_batch([token_ids[i] for i in rows], device)
         with torch.no_grad():

@@ -140,8 +140,9 @@ rule attattr_fig_pruning:
         png=report(
             "results/attattr/figures/{dataset}/seed{seed}/pruning.png",
             caption="../report/attattr_pruning.rst",
-            category="AttAttr",
-            subcategory="{dataset} seed {seed}",
+            category="6. AttAttr (Hao et al. 2021)",
+            subcategory="{dataset}",
+            labels={"item": "Head pruning curves (AttAttr Fig. 4)", "model": "MiniLM seed {seed}"},
         ),
     log:
         log_file("attattr_fig_pruning", "{dataset}/seed{seed}"),
@@ -166,8 +167,9 @@ rule attattr_fig_heads:
         png=report(
             "results/attattr/figures/{dataset}/seed{seed}/head_importance.png",
             caption="../report/attattr_heads.rst",
-            category="AttAttr",
-            subcategory="{dataset} seed {seed}",
+            category="6. AttAttr (Hao et al. 2021)",
+            subcategory="{dataset}",
+            labels={"item": "Head importance maps", "model": "MiniLM seed {seed}"},
         ),
     log:
         log_file("attattr_fig_heads", "{dataset}/seed{seed}"),
@@ -189,11 +191,7 @@ rule attattr_table_pruning:
         attattr_grid(attattr_file("pruning.parquet")),
     output:
         parquet="results/attattr/tables/pruning.parquet",
-        markdown=report(
-            "results/attattr/tables/pruning.md",
-            caption="../report/attattr_tables.rst",
-            category="AttAttr",
-        ),
+        markdown="results/attattr/tables/pruning.md",
     log:
         log_file("attattr_table_pruning"),
     benchmark:
@@ -212,11 +210,7 @@ rule attattr_table_finetune:
         dev=[attattr_split("dev", d) for d in ATT["datasets"] for _ in ATT["seeds"]],
     output:
         parquet="results/attattr/tables/finetune.parquet",
-        markdown=report(
-            "results/attattr/tables/finetune.md",
-            caption="../report/attattr_tables.rst",
-            category="AttAttr",
-        ),
+        markdown="results/attattr/tables/finetune.md",
     log:
         log_file("attattr_table_finetune"),
     benchmark:

@@ -14,7 +14,8 @@ rule data_download:
         mem_mb=1000,
         runtime=30,
     params:
-        mirror=data_mirror(),
+        # the mirror is not a param: where the files came from (pinned by SHA-256) must not
+        # re-run what was built from them; the step reads data.mirror / SEAT_DATA_MIRROR itself
         timeout=config["data"]["download_timeout"],
     script:
         STEP
@@ -69,11 +70,7 @@ rule data_table_stats:
         [prepared_file("stats.parquet", d) for d in EXP["datasets"]],
     output:
         parquet="results/data/tables/dataset_stats.parquet",
-        markdown=report(
-            "results/data/tables/dataset_stats.md",
-            caption="../report/dataset_stats.rst",
-            category="Data",
-        ),
+        markdown="results/data/tables/dataset_stats.md",
     log:
         log_file("data_table_stats"),
     benchmark:
@@ -88,3 +85,29 @@ rule data_table_stats:
 rule data_all:
     input:
         data_targets(),
+
+
+rule data_table_html:
+    input:
+        "results/{track}/tables/{table}.md",
+    output:
+        report(
+            "results/{track}/tables/{table}.html",
+            caption="../report/table.rst",
+            category=report_table_category,
+            subcategory=report_table_subcategory,
+            labels=report_table_labels,
+        ),
+    log:
+        log_file("data_table_html", "{track}/{table}"),
+    wildcard_constraints:
+        track="|".join(STUDIES),
+        table=r"[A-Za-z0-9_]+(/[A-Za-z0-9_]+)?",
+    localrule: True
+    conda:
+        "../envs/seatlib.yaml"
+    params:
+        # the caption is a param so that the report shows the text of this table's .rst
+        caption=report_table_caption,
+    script:
+        STEP

@@ -63,11 +63,7 @@ rule jw_table2:
         jw_expand(jw_file("agreement.parquet")),
     output:
         parquet="results/jw/tables/table2.parquet",
-        markdown=report(
-            "results/jw/tables/table2.md",
-            caption="../report/jw_table2.rst",
-            category="Jain & Wallace",
-        ),
+        markdown="results/jw/tables/table2.md",
     log:
         log_file("jw_table2"),
     benchmark:
@@ -139,8 +135,12 @@ rule jw_fig_tau_hist:
         png=report(
             jw_figure("tau_hist", "png"),
             caption="../report/jw_tau_hist.rst",
-            category="Jain & Wallace",
-            subcategory="{dataset} {encoder}-{attention}",
+            category="3. Jain & Wallace 2019",
+            subcategory="{dataset}",
+            labels={
+                "item": "Kendall tau histograms (JW Fig. 2-3)",
+                "model": "{encoder}-{attention} seed {seed}",
+            },
         ),
     log:
         log_file("jw_fig_tau_hist", JW_MODEL),
@@ -163,8 +163,9 @@ rule jw_fig_tau_density:
         png=report(
             jw_figure("tau_density", "png"),
             caption="../report/jw_tau_density.rst",
-            category="Jain & Wallace",
-            subcategory="{dataset} {encoder}-{attention}",
+            category="3. Jain & Wallace 2019",
+            subcategory="{dataset}",
+            labels={"item": "Kendall tau densities", "model": "{encoder}-{attention} seed {seed}"},
         ),
     log:
         log_file("jw_fig_tau_density", JW_MODEL),
@@ -187,8 +188,12 @@ rule jw_fig_permutation:
         png=report(
             jw_figure("permutation", "png"),
             caption="../report/jw_permutation.rst",
-            category="Jain & Wallace",
-            subcategory="{dataset} {encoder}-{attention}",
+            category="3. Jain & Wallace 2019",
+            subcategory="{dataset}",
+            labels={
+                "item": "Attention permutation (JW Fig. 4)",
+                "model": "{encoder}-{attention} seed {seed}",
+            },
         ),
     log:
         log_file("jw_fig_permutation", JW_MODEL),
@@ -211,8 +216,12 @@ rule jw_fig_adversary:
         png=report(
             jw_figure("adversary", "png"),
             caption="../report/jw_adversary.rst",
-            category="Jain & Wallace",
-            subcategory="{dataset} {encoder}-{attention}",
+            category="3. Jain & Wallace 2019",
+            subcategory="{dataset}",
+            labels={
+                "item": "Adversarial attention JSD (JW Fig. 5-6)",
+                "model": "{encoder}-{attention} seed {seed}",
+            },
         ),
     log:
         log_file("jw_fig_adversary", JW_MODEL),
@@ -236,8 +245,12 @@ rule jw_fig_adversary_example:
         png=report(
             jw_figure("adversary_example", "png"),
             caption="../report/jw_adversary_example.rst",
-            category="Jain & Wallace",
-            subcategory="{dataset} {encoder}-{attention}",
+            category="3. Jain & Wallace 2019",
+            subcategory="{dataset}",
+            labels={
+                "item": "Adversarial attention example (JW Fig. 1)",
+                "model": "{encoder}-{attention} seed {seed}",
+            },
         ),
     log:
         log_file("jw_fig_adversary_example", JW_MODEL),
@@ -260,7 +273,9 @@ rule jw_fig_tau_bars:
         png=report(
             "results/jw/figures/tau_bars.png",
             caption="../report/jw_tau_bars.rst",
-            category="Jain & Wallace",
+            category="3. Jain & Wallace 2019",
+            subcategory="all datasets",
+            labels={"item": "Mean Kendall tau per dataset and encoder", "model": "all models"},
         ),
     log:
         log_file("jw_fig_tau_bars"),

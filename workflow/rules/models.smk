@@ -60,11 +60,7 @@ rule models_table_metrics:
         experiment_grid(prediction_file("test_metrics.parquet")),
     output:
         parquet="results/models/tables/test_metrics.parquet",
-        markdown=report(
-            "results/models/tables/test_metrics.md",
-            caption="../report/test_metrics.rst",
-            category="Models",
-        ),
+        markdown="results/models/tables/test_metrics.md",
     log:
         log_file("models_table_metrics"),
     benchmark:
@@ -84,8 +80,12 @@ rule models_fig_test_summary:
         png=report(
             models_figure("test_summary.png"),
             caption="../report/test_summary.rst",
-            category="Models",
-            subcategory="{dataset} {encoder}-{attention} seed {seed}",
+            category="2. Models",
+            subcategory="{dataset}",
+            labels={
+                "item": "Confusion matrix and max attention by class",
+                "model": "{encoder}-{attention} seed {seed}",
+            },
         ),
     log:
         log_file("models_fig_test_summary", "{dataset}/{encoder}-{attention}/seed{seed}"),

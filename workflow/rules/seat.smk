@@ -99,11 +99,7 @@ rule seat_table_results:
         seat_grid("eval", "summary.parquet"),
     output:
         parquet="results/seat/tables/results.parquet",
-        markdown=report(
-            "results/seat/tables/results.md",
-            caption="../report/seat_results.rst",
-            category="SEAT",
-        ),
+        markdown="results/seat/tables/results.md",
     log:
         log_file("seat_table_results"),
     benchmark:
@@ -122,11 +118,7 @@ rule seat_table_seed_stability:
         seat_grid("eval", "instances.parquet"),
     output:
         parquet="results/seat/tables/seed_stability.parquet",
-        markdown=report(
-            "results/seat/tables/seed_stability.md",
-            caption="../report/seat_seed_stability.rst",
-            category="SEAT",
-        ),
+        markdown="results/seat/tables/seed_stability.md",
     log:
         log_file("seat_table_seed_stability"),
     benchmark:
@@ -148,8 +140,12 @@ rule seat_fig_heatmap:
         png=report(
             seat_figure("png", "heatmap"),
             caption="../report/seat_heatmap.rst",
-            category="SEAT",
-            subcategory="{dataset} {encoder}",
+            category="5. SEAT (Hu et al. 2023)",
+            subcategory="{dataset}",
+            labels={
+                "item": "Attention under word substitution (SEAT Fig. 1)",
+                "model": "{encoder}",
+            },
         ),
     log:
         log_file("seat_fig_heatmap", "{dataset}/{encoder}"),
@@ -174,8 +170,9 @@ rule seat_fig_violin:
         png=report(
             seat_figure("png", "violin"),
             caption="../report/seat_violin.rst",
-            category="SEAT",
-            subcategory="{dataset} {encoder}",
+            category="5. SEAT (Hu et al. 2023)",
+            subcategory="{dataset}",
+            labels={"item": "Attention JSD under PGD by max-attention bin", "model": "{encoder}"},
         ),
     log:
         log_file("seat_fig_violin", "{dataset}/{encoder}"),
@@ -201,8 +198,9 @@ rule seat_fig_topk_epochs:
         png=report(
             seat_figure("png", "topk_epochs"),
             caption="../report/seat_topk_epochs.rst",
-            category="SEAT",
-            subcategory="{dataset} {encoder}",
+            category="5. SEAT (Hu et al. 2023)",
+            subcategory="{dataset}",
+            labels={"item": "Top-k agreement with vanilla during training", "model": "{encoder}"},
         ),
     log:
         log_file("seat_fig_topk_epochs", "{dataset}/{encoder}"),
@@ -228,8 +226,9 @@ rule seat_fig_radius:
         png=report(
             seat_figure("png", "radius"),
             caption="../report/seat_radius.rst",
-            category="SEAT",
-            subcategory="{dataset} {encoder}",
+            category="5. SEAT (Hu et al. 2023)",
+            subcategory="{dataset}",
+            labels={"item": "Stability against the attack radius", "model": "{encoder}"},
         ),
     log:
         log_file("seat_fig_radius", "{dataset}/{encoder}"),

@@ -12,12 +12,7 @@ rule wp_table_uniform:
         unpack(wp_uniform_inputs),
     output:
         parquet=wp_table("uniform", "parquet"),
-        markdown=report(
-            wp_table("uniform", "md"),
-            caption="../report/wp_uniform.rst",
-            category="Wiegreffe & Pinter",
-            subcategory="{dataset}",
-        ),
+        markdown=wp_table("uniform", "md"),
     log:
         log_file("wp_table_uniform", "{dataset}"),
     benchmark:
@@ -35,12 +30,7 @@ rule wp_seed_variance:
     output:
         instances="results/wp/{dataset}/seed_variance_instances.parquet",
         parquet=wp_table("seed_variance", "parquet"),
-        markdown=report(
-            wp_table("seed_variance", "md"),
-            caption="../report/wp_seed_variance_table.rst",
-            category="Wiegreffe & Pinter",
-            subcategory="{dataset}",
-        ),
+        markdown=wp_table("seed_variance", "md"),
     log:
         log_file("wp_seed_variance", "{dataset}"),
     benchmark:
@@ -99,12 +89,7 @@ rule wp_table_adversary:
         configs=wp_adversary_files("config.json"),
     output:
         parquet=wp_table("adversary", "parquet"),
-        markdown=report(
-            wp_table("adversary", "md"),
-            caption="../report/wp_adversary.rst",
-            category="Wiegreffe & Pinter",
-            subcategory="{dataset}",
-        ),
+        markdown=wp_table("adversary", "md"),
     log:
         log_file("wp_table_adversary", "{dataset}"),
     benchmark:
@@ -161,12 +146,7 @@ rule wp_table_guided:
         metrics=lambda w: [path.format(dataset=w.dataset) for _, _, path in wp_guides()],
     output:
         parquet=wp_table("guided", "parquet"),
-        markdown=report(
-            wp_table("guided", "md"),
-            caption="../report/wp_guided.rst",
-            category="Wiegreffe & Pinter",
-            subcategory="{dataset}",
-        ),
+        markdown=wp_table("guided", "md"),
     log:
         log_file("wp_table_guided", "{dataset}"),
     benchmark:
@@ -185,12 +165,7 @@ rule wp_tradeoff:
         unpack(wp_tradeoff_inputs),
     output:
         parquet=wp_table("tradeoff", "parquet"),
-        markdown=report(
-            wp_table("tradeoff", "md"),
-            caption="../report/wp_tradeoff_table.rst",
-            category="Wiegreffe & Pinter",
-            subcategory="{dataset}",
-        ),
+        markdown=wp_table("tradeoff", "md"),
     log:
         log_file("wp_tradeoff", "{dataset}"),
     benchmark:
@@ -215,8 +190,12 @@ rule wp_fig_seed_variance:
         png=report(
             wp_figure("seed_variance", "png"),
             caption="../report/wp_seed_variance.rst",
-            category="Wiegreffe & Pinter",
+            category="4. Wiegreffe & Pinter 2019",
             subcategory="{dataset}",
+            labels={
+                "item": "Seed variance of attention (WP Fig. 3)",
+                "model": "base model and seeds",
+            },
         ),
     log:
         log_file("wp_fig_seed_variance", "{dataset}"),
@@ -265,8 +244,12 @@ rule wp_fig_tradeoff:
         png=report(
             wp_figure("tradeoff", "png"),
             caption="../report/wp_tradeoff.rst",
-            category="Wiegreffe & Pinter",
+            category="4. Wiegreffe & Pinter 2019",
             subcategory="{dataset}",
+            labels={
+                "item": "JSD-TVD trade-off (WP Fig. 4)",
+                "model": "base model, seeds, adversaries",
+            },
         ),
     log:
         log_file("wp_fig_tradeoff", "{dataset}"),

@@ -1,0 +1,67 @@
+"""Result tables as self-contained HTML pages for Snakemake's report.
+
+Snakemake's report shows a Markdown file only as a download link (``data:text/markdown``) and
+embeds an HTML file inline (an iframe). ``markdown_table_html`` turns the Markdown that
+``seatlib.markdown.write_markdown`` writes (an optional ``# title`` line, then one pipe table)
+into one HTML page: the title, the caption (HTML) and a ``<table>`` with a header row; numbers
+are right-aligned. Nothing external is referenced, so the page reads inside the report.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+_NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?(\s*(\+-|±).*)?$|^nan$")
+_STYLE = ("body{font-family:sans-serif;font-size:14px;margin:1em}"
+          "table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:3px 8px}"
+          "th{background:#f0f0f0;text-align:left}td.num{text-align:right;"
+          "font-variant-numeric:tabular-nums}tr:nth-child(even) td{background:#fafafa}"
+          ".caption{max-width:60em;color:#333}")
+
+
+def _cells(line: str) -> list[str]:
+    line = line.strip()
+    if line.startswith("|"):
+        line = line[1:]
+    if line.endswith("|"):
+        line = line[:-1]
+    return [c.strip() for c in line.split("|")]
+
+
+def parse_markdown_table(text: str) -> tuple[str | None, list[str], list[list[str]]]:
+    """-> (title or None, header, rows) of the one pipe table in ``text``; ValueError (one
+    line) when there is none or a row has the wrong number of cells."""
+    title = None
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if lines and lines[0].startswith("# "):
+        title, lines = lines[0][2:].strip(), lines[1:]
+    table = [ln for ln in lines if ln.lstrip().startswith("|")]
+    if len(table) < 2 or not set(table[1].replace("|", "").strip()) <= set("-: "):
+        raise ValueError("expected a Markdown pipe table (a header row, then |---| ...)")
+    header = _cells(table[0])
+    rows = [_cells(ln) for ln in table[2:]]
+    for i, row in enumerate(rows, 1):
+        if len(row) != len(header):
+            raise ValueError(f"table row {i} has {len(row)} cells, the header {len(header)}")
+    return title, header, rows
+
+
+def markdown_table_html(text: str, caption_html: str = "") -> str:
+    """A self-contained HTML page of the Markdown table ``text`` (see the module doc)."""
+    title, header, rows = parse_markdown_table(text)
+    out = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+           f"<title>{html.escape(title or 'table')}</title><style>{_STYLE}</style></head><body>"]
+    if title:
+        out.append(f"<h2>{html.escape(title)}</h2>")
+    if caption_html:
+        out.append(f"<div class='caption'>{caption_html}</div>")
+    out.append(f"<p class='caption'>{len(rows)} rows.</p><table><thead><tr>")
+    out += [f"<th>{html.escape(h)}</th>" for h in header]
+    out.append("</tr></thead><tbody>")
+    for row in rows:
+        out.append("<tr>" + "".join(
+            f"<td class='num'>{html.escape(c)}</td>" if _NUMBER.match(c) else
+            f"<td>{html.escape(c)}</td>" for c in row) + "</tr>")
+    out.append("</tbody></table></body></html>\n")
+    return "".join(out)
