@@ -52,6 +52,9 @@ REPORT_TABLES = {
     ("seat", "seed_stability"): ("seat_seed_stability.rst", "Stability across seeds (table)"),
     ("attattr", "pruning"): ("attattr_tables.rst", "Head pruning curves (table)"),
     ("attattr", "finetune"): ("attattr_tables.rst", "Fine-tuned transformers (table)"),
+    ("jw", "corrgl"): ("jw_corrgl_table.rst", "Gradient-LOO minus attention agreement (CorrGL)"),
+    ("attattr", "triggers"): ("attattr_tables.rst", "Adversarial triggers (table)"),
+    ("attattr", "bias"): ("attattr_bias.rst", "Attention vs attribution, Kendall tau (table)"),
 }
 
 
