@@ -41,13 +41,14 @@ def test_length_filter_is_jw_strict_rule_on_tokens_without_sos_eos():
 
 def test_sst_length_bound_drops_five_token_sentences():
     # SST's min_len 5: a 5-token sentence goes, a 6-token one stays (JW: 6356 / 822 / 1726)
-    raw = pd.DataFrame({"example_id": ["a", "b", "c"], "label": [1, 0, 1],
+    raw = pd.DataFrame({"example_id": ["a", "b", "c", "d", "e"], "label": [1, 0, 1, 0, 0],
                         "text": ["one two three four five", "one two three four five six",
-                                 "one two three four five six seven"],
-                        "split": ["train", "test", "test"]})
-    with pytest.raises(ValueError, match="no train examples left"):
+                                 "one two three four five six seven",
+                                 "one two three four five six", "two three four five one"],
+                        "split": ["train", "test", "test", "dev", "train"]})
+    with pytest.raises(ValueError, match="split train is empty"):
         prepare(raw, "toy", min_df=1, min_len=5, max_len=None, n_classes=2)
-    raw.loc[0, "text"] += " six"
+    raw.loc[[0, 4], "text"] += " six"
     p = prepare(raw, "toy", min_df=1, min_len=5, max_len=7, n_classes=2)
     assert list(p.splits["test"]["example_id"]) == ["b"]  # 7 tokens is not < 7
 
