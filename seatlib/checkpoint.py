@@ -34,15 +34,16 @@ def tensor_shapes(path) -> dict[str, list[int]]:
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{path}: file not found")
-    with open(path, "rb") as fh:
-        head = fh.read(8)
-    if head.startswith(PICKLE_MAGIC):
-        raise ValueError(f"{path}: a pickle or torch.save file, not safetensors; refused (it "
-                         "is never unpickled)")
-    try:
+    try:  # safetensors only parses a JSON header: nothing is ever unpickled here
         with safe_open(str(path), framework="pt") as fh:
             return {k: list(fh.get_slice(k).get_shape()) for k in fh.keys()}
     except (SafetensorError, OSError) as err:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+        # a valid header length may start with 0x80, so the magic only names a failed parse
+        if head.startswith(PICKLE_MAGIC):
+            raise ValueError(f"{path}: a pickle or torch.save file, not safetensors; refused "
+                             "(it is never unpickled)") from None
         reason = " ".join(str(err).split())
         raise ValueError(f"{path}: not a readable safetensors file ({reason}); truncated or "
                          f"corrupt? {REWRITE}") from None

@@ -636,3 +636,19 @@ def test_kill9_unlock_rerun_gives_the_same_bytes(reference_run, tmp_path):
             pd.testing.assert_frame_equal(a[cols], b[cols])
         else:
             assert got[name] == ref[name], name
+
+
+def test_safetensors_whose_header_length_starts_with_0x80_is_not_a_pickle(tmp_path):
+    # a valid header length whose low byte is 0x80 begins like a pickle; it must still load
+    import torch
+    from safetensors.torch import save_file
+
+    from seatlib.checkpoint import tensor_shapes
+
+    path = tmp_path / "model.safetensors"
+    for pad in range(400):
+        save_file({"w": torch.zeros(2, 3)}, str(path), metadata={"pad": "x" * pad})
+        if path.read_bytes()[0] == 0x80:
+            break
+    assert path.read_bytes()[0] == 0x80
+    assert tensor_shapes(path) == {"w": [2, 3]}
