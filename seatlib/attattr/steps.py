@@ -28,6 +28,12 @@ def _setup(job):
     return resolve_device(job.params.device), seed
 
 
+def _first_dev(job, n):
+    """The first n dev examples (all of them when n is None)."""
+    dev = read_table(job.input.dev, "split")
+    return dev.iloc[:n] if n is not None else dev
+
+
 def _load(job, device):
     from seatlib.attattr.model import Classifier
 
@@ -94,8 +100,7 @@ def attattr_heads(job) -> None:
 
     device, _ = _setup(job)
     p = job.params.attribution
-    dev = read_table(job.input.dev, "split")
-    dev = dev.iloc[: p["n_examples"]] if p["n_examples"] is not None else dev
+    dev = _first_dev(job, p["n_examples"])
     model = _load(job, device)
     token_ids = list(dev["token_ids"])
     keep = range(min(p["save_examples"], len(dev)))
@@ -394,8 +399,7 @@ def attattr_bias(job) -> None:
 
     device, seed = _setup(job)
     p = job.params.bias
-    dev = read_table(job.input.dev, "split")
-    dev = dev.iloc[: p["n_examples"]] if p["n_examples"] is not None else dev
+    dev = _first_dev(job, p["n_examples"])
     model = _load(job, device)
     L, H = model.config.n_layers, model.config.n_heads
     start = time.perf_counter()
