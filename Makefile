@@ -10,7 +10,7 @@ CORES ?= all
 MIRROR ?=
 SNAKEMAKE_ARGS ?=
 
-.PHONY: setup run test lint clean status
+.PHONY: setup run test lint clean status bench
 
 setup: $(VENV)/.installed
 
@@ -34,6 +34,10 @@ lint: setup
 
 test: lint
 	$(BIN)/python -m pytest -ra
+
+# every benchmark in one run -> bench/results.md and bench/results.json (QUICK=1: small sizes)
+bench: setup
+	$(BIN)/python bench/run_all.py $(if $(QUICK),--quick)
 
 # a summary of the last run: jobs done / failed / unfinished, wall time per rule
 status:

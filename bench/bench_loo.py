@@ -30,6 +30,8 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from common import model_throughput, stage_row  # noqa: E402
+
 from seatlib.batching import pad_batch  # noqa: E402
 from seatlib.importance import compute_importance  # noqa: E402
 from seatlib.io import write_json  # noqa: E402
@@ -81,7 +83,10 @@ def main(argv=None) -> dict:
     parser.add_argument("--instances", type=int, default=300)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--quick", action="store_true", help="100 instances")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.instances = min(args.instances, 100)
     torch.set_num_threads(args.threads)
     model, df, source = load_inputs(args.instances)
     token_ids = list(df["token_ids"])
@@ -97,7 +102,13 @@ def main(argv=None) -> dict:
     t_loop = time.perf_counter() - start
 
     diff = max(float(np.abs(a - b).max()) for a, b in zip(batched, looped, strict=True))
+    # floor: one forward per deletion plus one per instance, at the model's best batch size
+    floor = model_throughput(model, token_ids, backward=False)
+    row = stage_row("LOO (batched deletions)", t_batched, len(df), "instances",
+                    n_deletions + len(df), floor["per_second"], t_loop, diff, 1e-5,
+                    note=f"{source}; floor: forward at batch {floor['batch_size']}")
     result = {
+        "rows": [row],
         "source": source,
         "instances": len(df),
         "deletions": n_deletions,

@@ -9,11 +9,13 @@
   are no ties and n <= 33 or min(D, n0 - D) <= 1; otherwise the normal approximation with
   SciPy's tie-corrected variance.
 
-Pairs are counted from (B, r, L) sign tensors (O(B L^2) work, chunked to ``max_elements``),
-instances of varying length are padded and masked, and rows are processed in length-sorted
-chunks. ``agreement_frame`` correlates attention with every importance method and every pair of
-methods over the real tokens (positions 1..L-2); ``seatlib.jw.table2`` summarises them per
-predicted class (JW's Table 2).
+Short rows count their pairs from (B, r, L) sign tensors (O(B L^2) work, chunked to
+``max_elements``); long rows (documents) use Knight's O(L log L) method: sort by x then y, count
+the discordant pairs as inversions by a merge sort vectorised over rows and blocks, and the
+ties from tie-class sizes. Instances of varying length are padded and masked, and rows are
+processed in length-sorted chunks. ``agreement_frame`` correlates attention with every
+importance method and every pair of methods over the real tokens (positions 1..L-2);
+``seatlib.jw.table2`` summarises them per predicted class (JW's Table 2).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from seatlib.batching import real_mask
 log = logging.getLogger("seatlib.agreement")
 
 EXACT_MAX_N = 33  # scipy: exact p-value for n <= 33 without ties
+SORTED_MIN_N = 96  # rows longer than this use the O(L log L) method (bench/bench_kendall.py)
 # how signed attributions (IG, DeepLIFT, the SHAP methods) are ranked against attention:
 # "magnitude" ranks |score| (attention, gradient, LOO and saliency are magnitudes already),
 # "signed" ranks the raw score, so strong negative evidence ranks last
@@ -104,6 +107,59 @@ def _pair_stats(x, y, n, max_elements):
     return (s_sum - padded_pairs) / 2, tx / 2, ty / 2, x0, x1, y0, y1
 
 
+def _class_sizes(sorted_vals: torch.Tensor, vals: torch.Tensor) -> torch.Tensor:
+    """Per element of ``vals`` (rows of any order), the size of its tie class in the row of
+    ``sorted_vals`` (the same values, sorted): two binary searches, O(L log L)."""
+    hi = torch.searchsorted(sorted_vals, vals, right=True)
+    lo = torch.searchsorted(sorted_vals, vals, right=False)
+    return (hi - lo).double()
+
+
+def _inversions(v: torch.Tensor) -> torch.Tensor:
+    """Per row of ``v`` (k, W), the number of pairs i < j with v[i] > v[j] (int64), by a
+    bottom-up merge sort done for every block of every row at once: at each of the log2(W)
+    levels, each right half counts the left-half elements above it by a binary search, then
+    the two halves are sorted together. O(W log^2 W) work, no Python loop over elements."""
+    k, width = v.shape
+    size = 1 << max(0, (width - 1).bit_length())
+    if size > width:  # pad with values above every real one, increasing: no inversions
+        top = v.max() if v.numel() else torch.zeros((), dtype=v.dtype)
+        fill = top + 1 + torch.arange(size - width, dtype=v.dtype, device=v.device)
+        v = torch.cat([v, fill.expand(k, -1)], 1)
+    total = torch.zeros(k, dtype=torch.int64, device=v.device)
+    w = 1
+    while w < size:
+        blocks = v.reshape(k, size // (2 * w), 2, w)
+        left, right = blocks[:, :, 0].contiguous(), blocks[:, :, 1].contiguous()
+        not_above = torch.searchsorted(left, right, right=True)  # left elements <= each right
+        total += (w - not_above).sum((1, 2))
+        v = torch.sort(blocks.reshape(k, size // (2 * w), 2 * w), dim=2).values.reshape(k, size)
+        w *= 2
+    return total
+
+
+def _pair_stats_sorted(x, y, n):
+    """The statistics of ``_pair_stats`` in O(L log L) per row (Knight's method): sort by x
+    then y, count the discordant pairs as the inversions of y, and the ties from the sizes of
+    the tie classes. Equal, as integers, to the pair-counting version."""
+    k, width = x.shape
+    rx, ry = _dense_ranks(x, n).double(), _dense_ranks(y, n).double()
+    # lexicographic order by (x, y): dense ranks are < 2 * width, so one float64 key is exact
+    key = rx * (2 * width + 1) + ry
+    key_sorted, order = torch.sort(key, dim=1, stable=True)
+    dis = _inversions(ry.gather(1, order)).double()
+    cx = _class_sizes(torch.sort(rx, dim=1).values, rx)
+    cy = _class_sizes(torch.sort(ry, dim=1).values, ry)
+    cxy = _class_sizes(key_sorted, key)
+    # the padding has distinct ranks (class size 1), so it adds no ties and no discordance
+    tx, ty, txy = (cx - 1).sum(1) / 2, (cy - 1).sum(1) / 2, (cxy - 1).sum(1) / 2
+    nf = n.double()
+    n0 = nf * (nf - 1) / 2
+    con_minus_dis = n0 - tx - ty + txy - 2 * dis
+    return (con_minus_dis, tx, ty, ((cx - 1) * (cx - 2)).sum(1), ((cx - 1) * (2 * cx + 5)).sum(1),
+            ((cy - 1) * (cy - 2)).sum(1), ((cy - 1) * (2 * cy + 5)).sum(1))
+
+
 def _p_values(n, con_minus_dis, tot, xtie, ytie, x0, x1, y0, y1):
     """SciPy's two-sided p-value (method='auto') from the pair statistics (float64 arrays)."""
     p = np.full(n.shape, np.nan)
@@ -140,10 +196,14 @@ def _p_values(n, con_minus_dis, tot, xtie, ytie, x0, x1, y0, y1):
     return p
 
 
-def kendall_tau_b(x, y, mask=None, *, device=None, max_elements: int = 2**20):
+def kendall_tau_b(x, y, mask=None, *, device=None, max_elements: int = 2**20,
+                  method: str = "auto"):
     """Kendall tau-b and two-sided p-values of paired rows, as ``scipy.stats.kendalltau``.
 
     x, y: (B, L) arrays or tensors; mask: (B, L) bool, True where a value counts (default all).
+    method: "pairs" counts every pair (O(L^2) per row, fastest for short rows), "sorted" uses
+    Knight's O(L log L) sort-and-count; "auto" (default) pairs rows of at most SORTED_MIN_N
+    values and sorts the longer ones. Both give the same integer pair counts.
     -> (tau (B,), p (B,)) float64 numpy arrays, NaN where scipy gives NaN.
     """
     if device is None:
@@ -168,15 +228,26 @@ def kendall_tau_b(x, y, mask=None, *, device=None, max_elements: int = 2**20):
     n_np = n.cpu().numpy().astype(np.int64)
     order = np.argsort(n_np, kind="stable")
     stats = np.zeros((7, n_rows))
+    if method not in ("auto", "pairs", "sorted"):
+        raise ValueError(f"kendall_tau_b method {method!r}: expected auto, pairs or sorted")
+    limit = {"auto": SORTED_MIN_N, "pairs": n_np.max(initial=0) + 1, "sorted": 0}[method]
     i = 0
     while i < n_rows:
-        # the largest chunk i..j-1 whose padded size (rows x width^2) fits max_elements
+        # the largest chunk i..j-1 whose padded size fits max_elements: rows x width^2 for
+        # pair counting (short rows), rows x width for the sorted method (long rows)
         widths = n_np[order[i:]]
-        cost = (np.arange(len(widths)) + 1) * np.maximum(widths, 1) ** 2
+        sorted_rows = widths[0] > limit
+        if not sorted_rows:
+            widths = widths[: int(np.searchsorted(widths, limit, side="right"))]
+        per_row = np.maximum(widths, 1) * (1 if sorted_rows else np.maximum(widths, 1))
+        cost = (np.arange(len(widths)) + 1) * per_row
         j = i + max(1, int(np.searchsorted(cost, max_elements, side="right")))
         rows = torch.as_tensor(order[i:j], device=device)
         width = max(int(n_np[order[j - 1]]), 1)
-        out = _pair_stats(x[rows, :width], y[rows, :width], n[rows], max_elements)
+        if sorted_rows:
+            out = _pair_stats_sorted(x[rows, :width], y[rows, :width], n[rows])
+        else:
+            out = _pair_stats(x[rows, :width], y[rows, :width], n[rows], max_elements)
         stats[:, order[i:j]] = torch.stack(out).cpu().numpy()
         i = j
     con_minus_dis, xtie, ytie, x0, x1, y0, y1 = stats

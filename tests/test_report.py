@@ -173,3 +173,12 @@ def test_markdown_table_becomes_an_html_table():
         markdown_table_html("| a | b |\n|---|---|\n| 1 | 2 | 3 |\n")
     with pytest.raises(ValueError, match="expected a Markdown pipe table"):
         markdown_table_html("# only a title\n")
+    # two tables of different widths under headings (the triggers table): both, in order
+    two = ("# T\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n## The patterns\n\nsome text\n\n"
+           "| x | y | z |\n|---|---|---|\n| p | 3 | q |\n")
+    p = Cells()
+    p.feed(markdown_table_html(two))
+    assert [c[2] for c in p.cells] == ["T", "a", "b", "1", "2", "x", "y", "z", "p", "3", "q"]
+    assert "<h3>The patterns</h3><p class='caption'>some text</p>" in markdown_table_html(two)
+    with pytest.raises(ValueError, match="^table 2: table row 1 has 2 cells, the header 3$"):
+        markdown_table_html(two.replace("| p | 3 | q |", "| p | 3 |"))
