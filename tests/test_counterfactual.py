@@ -14,7 +14,6 @@ from seatlib.counterfactual import (
     permute_real_tokens,
 )
 from seatlib.counterfactual.adversary import adversary_loss, diversity_weight
-from seatlib.counterfactual.common import length_sorted_batches
 from seatlib.divergence import LN2, jsd, kl, tvd
 from seatlib.models.base import probabilities
 from seatlib.predict import predict_split
@@ -167,17 +166,54 @@ def test_permutation_experiment_matches_a_direct_computation():
     one_word = split["token_ids"].map(len) == 3
     assert (frame.loc[one_word, "median_tvd"] == 0).all()
     assert (frame.loc[~one_word, "mean_tvd"] > 0).all()
-    # reference: same generator stream, single batch, np.median over the draws
-    gen = torch.Generator().manual_seed(5)
-    ((rows, ids, real),) = list(length_sorted_batches(list(split["token_ids"]), 64, "cpu"))
+    # independent reference: record the permuted weights the experiment drew (a spy on
+    # permute_real_tokens and on its batches), check each draw is a permutation of the
+    # instance's own attention, then recompute every draw's output with a separate forward per
+    # instance and per draw (attention_override, no batching, no decode(B, K, L)), the TVD in
+    # numpy and np.median / np.mean over the draws
+    import seatlib.counterfactual.permute as permute_mod
+
+    drawn, batch_rows = [], []
+    real_permute, real_batches = permute_mod.permute_real_tokens, permute_mod.length_sorted_batches
+
+    def spy_permute(attention, real_mask, k, generator):
+        out = real_permute(attention, real_mask, k, generator)
+        drawn.append(out.clone())
+        return out
+
+    def spy_batches(*args):
+        for rows, ids, real in real_batches(*args):
+            batch_rows.append(rows)
+            yield rows, ids, real
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(permute_mod, "permute_real_tokens", spy_permute)
+        mp.setattr(permute_mod, "length_sorted_batches", spy_batches)
+        spied = permutation_experiment(model, split, pred, n_permutations=20, seed=5,
+                                       batch_size=7)
+    assert len(drawn) == len(batch_rows) == 4
+    ref_median, ref_mean = np.full(len(split), np.nan), np.full(len(split), np.nan)
     with torch.no_grad():
-        out = model(ids, real)
-        perm = permute_real_tokens(out.attention, real, 20, gen)
-        p = torch.sigmoid(model.decode(out.hidden, perm)[..., 0]).double()
-    change = (p - torch.sigmoid(out.logits).double()).abs().numpy()
-    np.testing.assert_allclose(frame["median_tvd"].to_numpy()[rows], np.median(change, 1),
-                               atol=1e-6)
-    np.testing.assert_allclose(frame["mean_tvd"].to_numpy()[rows], change.mean(1), atol=1e-6)
+        for rows, perms in zip(batch_rows, drawn, strict=True):
+            for b, i in enumerate(rows):
+                row = split["token_ids"].iat[i]
+                n = len(row) - 2
+                ids1, real1 = pad_batch([row])
+                own = model(ids1, real1)
+                p = probabilities(own.logits)[0].double().numpy()
+                changes = []
+                for j in range(20):
+                    w = perms[b, j, : n + 2]
+                    assert w[0] == 0 and w[-1] == 0 and (perms[b, j, n + 2:] == 0).all()
+                    np.testing.assert_allclose(np.sort(w[1:-1].numpy()),
+                                               np.sort(own.attention[0, 1:-1].numpy()),
+                                               rtol=1e-5, atol=1e-7)
+                    q = probabilities(model(ids1, real1, attention_override=w[None]).logits)
+                    changes.append(0.5 * np.abs(q[0].double().numpy() - p).sum())
+                ref_median[i], ref_mean[i] = np.median(changes), np.mean(changes)
+    np.testing.assert_allclose(spied["median_tvd"], ref_median, rtol=1e-4, atol=2e-7)
+    np.testing.assert_allclose(spied["mean_tvd"], ref_mean, rtol=1e-4, atol=2e-7)
+    assert (ref_mean[~one_word.to_numpy()] > 1e-5).all()  # the draws do move the output
     same = permutation_experiment(model, split, pred, n_permutations=20, seed=5)
     pd.testing.assert_frame_equal(frame, same)
     other = permutation_experiment(model, split, pred, n_permutations=20, seed=6)

@@ -99,22 +99,29 @@ def test_gradient_is_the_one_hot_gradient(n_classes):
     assert not torch.allclose((g * emb).sum(-1).abs() * real, scores)
 
 
-def test_gradient_finite_difference_on_one_word():
+def test_gradient_finite_difference_on_every_word():
     model = tiny_model("average", "tanh").double()
     ids, real = tiny_batch()
-    target = torch.tensor([1, 1, 1])
+    target = torch.tensor([1, 0, 1])
     scores, _ = METHODS["gradient"].attribute(model, ids, real, target, AttributionOptions())
-    # scaling the present word's embedding by (1 + h) changes p by about h * g_t (attention fixed)
+    # scaling word t's embedding by (1 + h) changes p by about h * g_t (attention fixed);
+    # central differences (error O(h^2)), compared at a relative tolerance
     emb = true_embeddings(model, ids)
     with torch.no_grad():
         attn = model(ids, real).attention
-        h = 1e-6
-        bumped = emb.clone()
-        bumped[0, 2] *= 1 + h
-        p = lambda e: probabilities(model(ids, real, attention_override=attn,  # noqa: E731
-                                          embedding_override=e).logits)[0, 1]
-        fd = (p(bumped) - p(emb)) / h
-    assert abs(abs(fd.item()) - scores[0, 2].item()) < 1e-6
+        h = 1e-5
+
+        def p(e):
+            out = model(ids, real, attention_override=attn, embedding_override=e)
+            return probabilities(out.logits).gather(1, target[:, None])[:, 0]
+
+        for b, t in real.nonzero().tolist():
+            up, down = emb.clone(), emb.clone()
+            up[b, t] *= 1 + h
+            down[b, t] *= 1 - h
+            fd = (p(up)[b] - p(down)[b]).item() / (2 * h)
+            assert scores[b, t].item() > 1e-4  # a real check, not 0 against 0
+            assert abs(fd) == pytest.approx(scores[b, t].item(), rel=1e-7), (b, t)
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])

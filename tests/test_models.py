@@ -34,7 +34,11 @@ def test_own_attention_override_gives_identical_logits(encoder, attention):
     out = model(ids, real)
     again = model(ids, real, attention_override=out.attention)
     assert torch.equal(out.logits, again.logits)
-    emb = model(ids, real, embedding_override=out.embeddings)
+    # the override with the table rows looked up by hand (not the forward's own output) is the
+    # plain forward; a different override is checked against a hand forward and a moved table
+    # row in tests/test_closed_form.py
+    with torch.no_grad():
+        emb = model(ids, real, embedding_override=model.embedding.weight[ids])
     assert torch.equal(out.logits, emb.logits)
 
 
@@ -51,10 +55,22 @@ def test_decode_batches_several_attentions_per_instance():
     model = tiny_model("bilstm", "tanh")
     ids, real = tiny_batch()
     out = model(ids, real)
-    stacked = torch.stack([out.attention, out.attention.flip(0).roll(0)], dim=1)  # (B, 2, L)
+    uniform = real.float() / real.sum(-1, keepdim=True)
+    first = torch.zeros_like(out.attention)
+    first[:, 1] = 1.0
+    stacked = torch.stack([out.attention, uniform, first], dim=1)  # (B, 3, L)
     logits = model.decode(out.hidden, stacked)
-    assert logits.shape == (3, 2, 1)
+    assert logits.shape == (3, 3, 1)
     torch.testing.assert_close(logits[:, 0], out.logits)
+    # every slice against a hand loop: W . sum_t a_t h_t + b
+    w, bias = model.decoder.weight.detach()[0], model.decoder.bias.detach()[0]
+    for b in range(3):
+        for k in range(3):
+            context = sum(stacked[b, k, t] * out.hidden[b, t] for t in range(ids.shape[1]))
+            ref = (w * context).sum() + bias
+            torch.testing.assert_close(logits[b, k, 0], ref.detach(), rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(logits[:, 2, 0], model.decoder(out.hidden[:, 1])[:, 0])
+    assert (logits[:, 1] - logits[:, 2]).abs().max() > 1e-4
 
 
 def test_padding_does_not_change_a_sequence_output():

@@ -111,9 +111,14 @@ def test_length_buckets_cover_everything_once():
     assert max(np.ptp(lengths[b]) for b in batches) <= 4
 
 
-def test_device_selection():
+def test_device_selection(monkeypatch):
     assert resolve_device("cpu").type == "cpu"
-    assert resolve_device("auto").type in ("cpu", "cuda")
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert resolve_device("auto").type == expected
+    for available, name in ((True, "cuda"), (False, "cpu")):  # both branches, on any machine
+        with monkeypatch.context() as m:
+            m.setattr(torch.cuda, "is_available", lambda a=available: a)
+            assert resolve_device("auto").type == name
     with pytest.raises(ValueError, match="device 'tpu' is unknown"):
         resolve_device("tpu")
     if not torch.cuda.is_available():

@@ -164,7 +164,8 @@ def test_tiny_jain_wallace_study(tmp_path_factory):
     pairs = set(zip(summary["method_a"], summary["method_b"], strict=True))
     assert ("attention", "gradient") in pairs and ("gradient", "loo") in pairs
     assert set(summary["model"]) == {"bilstm-tanh", "average-tanh"}
-    assert summary["mean_tau"].between(-1, 1).all() and summary["sig_frac"].between(0, 1).all()
+    # the values of Table 2 are checked on models built to have tau 1 and -1:
+    # tests/test_agreement.py::test_table2_of_a_model_built_to_agree_or_disagree
     n_test = len(read_table(res / "data" / "prepared" / name / "test.parquet", "split"))
     jw = res / "jw" / name / "bilstm-tanh" / "seed1"
     imp = read_table(jw / "importance" / "loo.parquet", "importance")
