@@ -28,8 +28,8 @@ from common import REPO, machine  # noqa: E402
 from seatlib.io import atomic_path, write_json  # noqa: E402
 
 # run order: cheap first; every module has main(argv) -> {"rows": [...]}
-BENCHES = ["kendall", "loo", "train", "importance", "counterfactual", "wp", "seat_epoch",
-           "seat_eval", "attattr"]
+BENCHES = ["parallel", "kendall", "loo", "train", "importance", "counterfactual", "wp",
+           "seat_epoch", "seat_eval", "attattr"]
 
 
 def _cell(value, fmt="{:.2f}"):
