@@ -82,7 +82,7 @@ def evaluate_model(model, df: pd.DataFrame, explainers, importance: dict, fracti
         variants = [compacted(words, valid & ~top) for top in tops] + \
                    [compacted(words, top) for top in tops]
         p = probabilities(model, [r for v in variants for r in v], batch_size, device)
-        p = p[:, :][np.arange(len(p)), np.tile(pred, 2 * len(ks))].reshape(2 * len(ks), -1)
+        p = p[np.arange(len(p)), np.tile(pred, 2 * len(ks))].reshape(2 * len(ks), -1)
         comp = (p_hat[None, :] - p[: len(ks)]).T  # (N, F)
         suff = (p_hat[None, :] - p[len(ks):]).T
         frames.append(pd.DataFrame({
