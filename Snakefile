@@ -19,6 +19,7 @@ include: "workflow/rules/jw.smk"
 include: "workflow/rules/wp.smk"
 include: "workflow/rules/seat.smk"
 include: "workflow/rules/attattr.smk"
+include: "workflow/rules/truth.smk"
 
 
 rule all:
@@ -32,4 +33,5 @@ rule all:
             wp_targets(),
             seat_targets(),
             attattr_targets(),
+            truth_targets() if config["truth"]["enabled"] else [],
         ),

@@ -91,7 +91,8 @@ def check_names(config: dict, source: str = "config.yaml") -> None:
     lists = {"experiments.datasets": config["experiments"]["datasets"],
              "seat.datasets": config["seat"]["datasets"],
              "wp.datasets": config["wp"]["datasets"] or [],
-             "attattr.datasets": (config.get("attattr") or {}).get("datasets", [])}
+             "attattr.datasets": (config.get("attattr") or {}).get("datasets", []),
+             "truth.datasets": (config.get("truth") or {}).get("datasets", [])}
     for key, names in lists.items():
         for name in names:
             if name not in known:

@@ -84,6 +84,8 @@ REGISTRY_OF = {
     "wp.base.attention": "trained attentions",
     "jw.importance.methods": "importance methods",
     "seat.methods": "SEAT methods",
+    "truth.encoders": "encoders",
+    "truth.attentions": "attentions",
 }
 
 

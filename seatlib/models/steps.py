@@ -22,6 +22,12 @@ def model_name(encoder: str, attention: str) -> str:
 def models_train(job) -> None:
     """Train one attention classifier with JW's recipe on train, select the epoch on dev; write
     the weights, their config.json and the per-epoch table."""
+    train_and_save(job, read_table(job.input.train, "split"), read_table(job.input.dev, "split"))
+
+
+def train_and_save(job, train_df, dev_df) -> None:
+    """The body of ``models_train`` on given train/dev frames (columns of schema "split"; others
+    are ignored), so another track trains the same models on its own splits (track truth)."""
     from seatlib.checkpoint import save_model
     from seatlib.data.prepare import read_vocab
     from seatlib.device import resolve_device, seed_everything
@@ -33,8 +39,6 @@ def models_train(job) -> None:
     dataset, encoder, attention, seed = w.dataset, w.encoder, w.attention, int(w.seed)
     device = resolve_device(p.device)
     seed_everything(seed, job.threads)
-    train_df = read_table(job.input.train, "split")
-    dev_df = read_table(job.input.dev, "split")
     vocab = read_vocab(job.input.vocab)
     matrix = load_embeddings(job.input.embeddings) if job.input.embeddings else None
     embed_dim = matrix.shape[1] if matrix is not None else int(p.embedding.get("dim", 50))

@@ -37,6 +37,7 @@ STUDIES = {
     "wp": "4. Wiegreffe & Pinter 2019",
     "seat": "5. SEAT (Hu et al. 2023)",
     "attattr": "6. AttAttr (Hao et al. 2021)",
+    "truth": "7. Planted evidence",
 }
 # (track, table name) -> (caption file in workflow/report/, label of the item)
 REPORT_TABLES = {
@@ -55,6 +56,8 @@ REPORT_TABLES = {
     ("jw", "corrgl"): ("jw_corrgl_table.rst", "Gradient-LOO minus attention agreement (CorrGL)"),
     ("attattr", "triggers"): ("attattr_tables.rst", "Adversarial triggers (table)"),
     ("attattr", "bias"): ("attattr_bias.rst", "Attention vs attribution, Kendall tau (table)"),
+    ("truth", "scores"): ("truth_scores.rst", "Explainers against the planted truth (table)"),
+    ("truth", "checks"): ("truth_checks.rst", "Planted evidence: accuracy checks (table)"),
 }
 
 
