@@ -224,3 +224,65 @@ def test_heads_vs_attention():
     # example 0: attention order 0 > 2 > 3 > 1, attribution 3 > 2 > 1 > 0
     assert hv["top_head"].tolist() == [0, 3] and hv["top_head_attr_rank"].tolist() == [3, 0]
     assert hv["tau"][1] == pytest.approx(1.0) and hv["tau"][0] == pytest.approx(-1 / 3)
+
+
+def test_benjamini_hochberg_by_hand():
+    from seatlib.attattr.bias import benjamini_hochberg
+
+    q = benjamini_hochberg(np.array([0.01, 0.04, 0.03, 0.5, np.nan]))
+    # m = 4 (the NaN is not a test): sorted .01 .03 .04 .5 -> x 4/rank = .04 .06 .0533 .5,
+    # then the running minimum from the largest p down
+    np.testing.assert_allclose(q[:4], [0.04, 0.16 / 3, 0.16 / 3, 0.5], rtol=1e-12)
+    assert np.isnan(q[4])
+
+
+def test_head_ttests_by_hand_and_per_head():
+    from scipy import stats
+
+    from seatlib.attattr.bias import head_ttests
+
+    # head (0, 0): correct [1, 2, 3] vs wrong [4, 5, 6]: Student t = -3 / sqrt(2/3) on 4 df
+    cube = np.zeros((6, 2, 3))
+    cube[:, 0, 0] = [1, 2, 3, 4, 5, 6]
+    rng = np.random.default_rng(0)
+    cube[:, 1:, :] = rng.normal(size=(6, 1, 3))
+    cube[:, 0, 1] = 7.0  # constant in both groups: undefined
+    cube[:, 0, 2] = [0, 0, 0, 1, 1, 2]
+    correct = np.array([True, True, True, False, False, False])
+    res = head_ttests(cube, correct)
+    t = -3 / np.sqrt(2 / 3)
+    assert res["t"][0, 0] == pytest.approx(t, rel=1e-12)
+    assert res["p"][0, 0] == pytest.approx(2 * stats.t.sf(abs(t), 4), rel=1e-10)
+    assert np.isnan(res["p"][0, 1]) and np.isnan(res["q"][0, 1])
+    assert res["mean_correct"][0, 0] == 2.0 and res["mean_wrong"][0, 0] == 5.0
+    assert (res["n_correct"] == 3).all() and (res["n_wrong"] == 3).all()
+    for layer, head in [(1, 0), (1, 1), (1, 2), (0, 2)]:  # a plain scipy call per head
+        ref = stats.ttest_ind(cube[correct, layer, head], cube[~correct, layer, head])
+        assert res["t"][layer, head] == pytest.approx(ref.statistic, rel=1e-12)
+        assert res["p"][layer, head] == pytest.approx(ref.pvalue, rel=1e-12)
+    # fewer than two wrong examples: nothing is tested
+    one_wrong = head_ttests(cube[:4], correct[:4])
+    assert np.isnan(one_wrong["p"]).all() and (one_wrong["n_wrong"] == 1).all()
+
+
+def test_head_ttest_rows_table():
+    import pandas as pd
+
+    from seatlib.attattr.steps import head_ttest_rows
+    from seatlib.schema import to_arrow
+
+    rng = np.random.default_rng(1)
+    rows = []
+    for e in range(8):
+        for layer in range(2):
+            for head in range(2):
+                rows.append({"dataset": "sst2", "model": "tiny", "seed": 1,
+                             "example_id": f"dev-{e}", "layer": layer, "head": head,
+                             "max_attribution": float(rng.normal() + (e < 4) * (layer == 1)),
+                             "max_attention": float(rng.random()), "label": 1,
+                             "pred": int(e < 5), "target": 1, "prob": 0.5})
+    out = head_ttest_rows(pd.DataFrame(rows))
+    to_arrow(out, "attattr_head_ttests")  # the declared schema, no nulls
+    assert len(out) == 2 * 2 * 2
+    assert (out["n_correct"] == 5).all() and (out["n_wrong"] == 3).all()
+    assert out["defined"].all()

@@ -464,12 +464,51 @@ def attattr_table_bias(job) -> None:
         mean_attr_rank_of_top_attention_head=("top_attention_attr_rank", "mean"),
         n_heads=("n_heads", "first")).reset_index()
     pooled = summary[summary["layer"] == -1]
+    tests = pd.concat([head_ttest_rows(read_table(f, "attattr_head_attribution"))
+                       for f in job.input.heads], ignore_index=True)
+    write_table(tests, job.output.ttests, "attattr_head_ttests")
+    n_sig = tests.groupby(["dataset", "model", "seed", "signal"]).agg(
+        n_correct=("n_correct", "first"), n_wrong=("n_wrong", "first"),
+        heads_tested=("defined", "sum"),
+        significant_p05=("p", lambda s: int((s < 0.05).sum())),
+        significant_q05=("q", lambda s: int((s < 0.05).sum())),
+        min_q=("q", "min")).reset_index()
     write_text("# Attention vs attribution: mean Kendall tau per attention summary and method "
                "(layer -1: pooled over layers and heads)\n\n" + to_markdown(pooled)
                + "\n## AttAttr vs raw attention per head (tau over heads of max attention vs "
                "max attribution, per example)\n\n" + to_markdown(hv_sum)
+               + "\n## Heads that separate correct from mispredicted examples (attentionBias "
+               "per-head Student t-test of each head's max attention / max AttAttr; p "
+               "uncorrected as the original, q Benjamini-Hochberg over the heads)\n\n"
+               + to_markdown(n_sig)
                + "\n## Per layer\n\n" + to_markdown(summary[summary["layer"] >= 0]),
                job.output.markdown)
+
+
+def head_ttest_rows(heads: pd.DataFrame) -> pd.DataFrame:
+    """attattr_head_attribution rows of one model -> attattr_head_ttests rows."""
+    from seatlib.attattr.bias import head_ttests
+
+    rows = heads.sort_values(["example_id", "layer", "head"], kind="stable")
+    first = rows.drop_duplicates("example_id")
+    correct = (first["pred"] == first["label"]).to_numpy()
+    parts = []
+    for signal in ("max_attention", "max_attribution"):
+        _, cube = _cube(heads, signal)
+        res = head_ttests(cube, correct)
+        layer, head = _grid(cube[0] if len(cube) else np.zeros((0, 0)))
+        frame = pd.DataFrame({k: np.asarray(v).ravel() for k, v in res.items()})
+        frame.insert(0, "head", head)
+        frame.insert(0, "layer", layer)
+        frame.insert(0, "signal", signal)
+        frame["defined"] = ~np.isnan(frame["p"].to_numpy())
+        frame = frame.fillna({"t": 0.0, "p": 1.0, "q": 1.0, "mean_correct": 0.0,
+                              "mean_wrong": 0.0})
+        parts.append(frame)
+    out = pd.concat(parts, ignore_index=True)
+    for column in ("seed", "model", "dataset"):
+        out.insert(0, column, heads[column].iloc[0])
+    return out
 
 
 def attattr_fig_bias(job) -> None:

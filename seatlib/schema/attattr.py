@@ -99,6 +99,14 @@ TABLES = {
         ("top_attention_layer", pa.int64()), ("top_attention_head", pa.int64()),
         ("top_attention_attr_rank", pa.int64()), ("n_heads", pa.int64())),
     # mean tau per summary x method over the examples (and per layer for the per-layer ones)
+    # the attentionBias per-head test: one row per signal (max_attention, max_attribution of
+    # the head attribution table) x layer x head, correct vs mispredicted dev examples
+    "attattr_head_ttests": table(
+        ATTATTR_KEY, ("signal", pa.string()), HEAD, ("n_correct", pa.int64()),
+        ("n_wrong", pa.int64()), ("mean_correct", pa.float64()), ("mean_wrong", pa.float64()),
+        ("t", pa.float64()), ("p", pa.float64()),
+        ("q", pa.float64()),  # Benjamini-Hochberg over the heads of one signal
+        ("defined", pa.bool_())),  # False (t 0, p q 1): a group of < 2 or constant values
     "attattr_bias_summary": table(
         ATTATTR_KEY, ("summary", pa.string()),
         ("layer", pa.int64()),  # -1: pooled over the layers (and heads) of the summary

@@ -360,8 +360,10 @@ rule attattr_table_bias:
     input:
         tau=attattr_grid(attattr_file("bias_tau.parquet")),
         heads_vs_attention=attattr_grid(attattr_file("heads_vs_attention.parquet")),
+        heads=attattr_grid(attattr_file("head_attribution.parquet")),
     output:
         parquet="results/attattr/tables/bias.parquet",
+        ttests="results/attattr/tables/head_ttests.parquet",
         markdown=report(
             "results/attattr/tables/bias.md",
             caption="../report/attattr_tables.rst",
