@@ -13,7 +13,8 @@ thread as the same LSTM on the padded batch. Here the recurrences run on the pad
 - PAD positions are zeroed, as ``pad_packed_sequence`` leaves them.
 
 The parameters stay in the ``nn.LSTM`` / ``nn.RNN`` module (same state-dict keys as before); only
-the call changes, through ``torch.lstm`` / ``torch.rnn_tanh`` with one direction's weights.
+the call changes: ``torch.lstm`` with one direction's weights, and for the tanh RNN a recurrence
+with a hand-written backward (``_TanhRecurrence``).
 """
 
 from __future__ import annotations
@@ -66,10 +67,51 @@ def bilstm_padded(module: torch.nn.LSTM, x: torch.Tensor, lengths: torch.Tensor)
     return out * present_mask(lengths.to(x.device), x.shape[1]).unsqueeze(-1).to(out.dtype)
 
 
+class _TanhRecurrence(torch.autograd.Function):
+    """h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), h_{-1} = 0, over x (B, L, E).
+
+    The input projection is one matmul over all positions; the loop over positions does one
+    addmm and one in-place tanh forward, and one mul/add pair and one mm backward (back-propagation
+    through time by hand); the weight gradients are then one matmul each over all positions
+    instead of one small matmul per step. ``torch.rnn_tanh`` on the CPU records an autograd node
+    per step and does two small matmuls per step backward."""
+
+    @staticmethod
+    def forward(ctx, x, w_ih, w_hh, b_ih, b_hh):
+        b, l_max, _ = x.shape
+        proj = torch.addmm(b_ih + b_hh, x.reshape(b * l_max, -1), w_ih.t())
+        proj = proj.view(b, l_max, -1).transpose(0, 1).contiguous()  # (L, B, H)
+        out = torch.empty_like(proj)
+        h = x.new_zeros(b, w_hh.shape[0])
+        w_hh_t = w_hh.t()
+        for t in range(l_max):
+            h = torch.addmm(proj[t], h, w_hh_t, out=out[t]).tanh_()
+        ctx.save_for_backward(x, w_ih, w_hh, out)
+        return out.transpose(0, 1)  # (B, L, H), a view of the time-major states
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, w_ih, w_hh, out = ctx.saved_tensors
+        l_max, b, hidden = out.shape
+        grad_out = grad_out.transpose(0, 1)  # (L, B, H)
+        slope = 1.0 - out * out  # tanh' at every step
+        dz = torch.empty_like(out)
+        dh = torch.zeros(b, hidden, dtype=out.dtype, device=out.device)
+        for t in range(l_max - 1, -1, -1):
+            torch.mul(grad_out[t] + dh, slope[t], out=dz[t])
+            dh = dz[t] @ w_hh
+        dz_flat = dz.transpose(0, 1).reshape(b * l_max, hidden)  # (B*L, H), batch-major
+        need = ctx.needs_input_grad
+        dx = (dz_flat @ w_ih).view(b, l_max, -1) if need[0] else None
+        dw_ih = dz_flat.t() @ x.reshape(b * l_max, -1) if need[1] else None
+        dw_hh = (dz[1:].reshape(-1, hidden).t() @ out[:-1].reshape(-1, hidden)
+                 if need[2] else None)
+        db = dz.sum((0, 1)) if need[3] or need[4] else None
+        return dx, dw_ih, dw_hh, db if need[3] else None, db if need[4] else None
+
+
 def rnn_padded(module: torch.nn.RNN, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     """A one-layer unidirectional batch-first tanh RNN over padded x (B, L, E) -> (B, L, H),
     zeros at PAD."""
-    h0 = x.new_zeros(1, x.shape[0], module.hidden_size)
-    out, _ = torch.rnn_tanh(x, h0, _direction_weights(module, ""), True, 1, 0.0,
-                            _train_flag(module), False, True)
+    out = _TanhRecurrence.apply(x, *_direction_weights(module, ""))
     return out * present_mask(lengths.to(x.device), x.shape[1]).unsqueeze(-1).to(out.dtype)
