@@ -71,21 +71,20 @@ class _TanhRecurrence(torch.autograd.Function):
     """h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), h_{-1} = 0, over x (B, L, E).
 
     The input projection is one matmul over all positions; the loop over positions does one
-    addmm and one in-place tanh forward, and one mul/add pair and one mm backward (back-propagation
-    through time by hand); the weight gradients are then one matmul each over all positions
-    instead of one small matmul per step. ``torch.rnn_tanh`` on the CPU records an autograd node
-    per step and does two small matmuls per step backward."""
+    in-place addmm and tanh forward, and one mm and one in-place addcmul backward
+    (back-propagation through time by hand); the weight gradients are then one matmul each over
+    all positions instead of one small matmul per step. ``torch.rnn_tanh`` on the CPU records an
+    autograd node per step and does two small matmuls per step backward."""
 
     @staticmethod
     def forward(ctx, x, w_ih, w_hh, b_ih, b_hh):
         b, l_max, _ = x.shape
         proj = torch.addmm(b_ih + b_hh, x.reshape(b * l_max, -1), w_ih.t())
-        proj = proj.view(b, l_max, -1).transpose(0, 1).contiguous()  # (L, B, H)
-        out = torch.empty_like(proj)
-        h = x.new_zeros(b, w_hh.shape[0])
+        out = proj.view(b, l_max, -1).transpose(0, 1).contiguous()  # (L, B, H), then h_t
         w_hh_t = w_hh.t()
-        for t in range(l_max):
-            h = torch.addmm(proj[t], h, w_hh_t, out=out[t]).tanh_()
+        out[0].tanh_()
+        for t in range(1, l_max):
+            out[t].addmm_(out[t - 1], w_hh_t).tanh_()
         ctx.save_for_backward(x, w_ih, w_hh, out)
         return out.transpose(0, 1)  # (B, L, H), a view of the time-major states
 
@@ -93,13 +92,12 @@ class _TanhRecurrence(torch.autograd.Function):
     def backward(ctx, grad_out):
         x, w_ih, w_hh, out = ctx.saved_tensors
         l_max, b, hidden = out.shape
-        grad_out = grad_out.transpose(0, 1)  # (L, B, H)
         slope = 1.0 - out * out  # tanh' at every step
-        dz = torch.empty_like(out)
-        dh = torch.zeros(b, hidden, dtype=out.dtype, device=out.device)
-        for t in range(l_max - 1, -1, -1):
-            torch.mul(grad_out[t] + dh, slope[t], out=dz[t])
-            dh = dz[t] @ w_hh
+        # dz_t = (g_t + dh_{t+1}) * slope_t with dh_{t+1} = dz_{t+1} W_hh: g * slope for all
+        # steps at once, then one addcmul and one mm per step
+        dz = grad_out.transpose(0, 1).contiguous().mul_(slope)  # (L, B, H)
+        for t in range(l_max - 2, -1, -1):
+            dz[t].addcmul_(dz[t + 1] @ w_hh, slope[t])
         dz_flat = dz.transpose(0, 1).reshape(b * l_max, hidden)  # (B*L, H), batch-major
         need = ctx.needs_input_grad
         dx = (dz_flat @ w_ih).view(b, l_max, -1) if need[0] else None
