@@ -279,7 +279,8 @@ def main(argv=None) -> dict:
                      f"{n_batches} Adam steps (dense amsgrad update of every parameter, the "
                      f"embedding matrix included; not in the floor): without them "
                      f"{(fast_s - opt_s) / floor_s:.2f}x the floor"))
-    result = {"rows": rows, "machine": machine(), "sources": sources, "quick": args.quick}
+    result = {"rows": rows, "machine": machine(), "sources": sources, "quick": args.quick,
+              "sizes": {"sentences": n_rate, "train": n_train, "dev": n_dev, "repeats": repeats}}
     write_json(result, REPO / "bench/results/train.json")
     for r in rows:
         print(f"{r['stage']:28s} {r['seconds']:8.3f}s floor {r['floor_seconds']}s "
