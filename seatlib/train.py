@@ -14,7 +14,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from seatlib.batching import pad_batch
+from seatlib.batching import PaddedSplit
 from seatlib.fit import fit
 from seatlib.metrics import classification_scores
 from seatlib.predict import run_model
@@ -47,12 +47,17 @@ class TrainConfig:
 
 
 def make_optimizer(model, cfg: TrainConfig) -> torch.optim.Optimizer:
+    """JW's Adam groups. The update is torch's fused Adam (one kernel per parameter instead of
+    about ten element-wise passes; the same formula, rounding may differ in the last bits): on
+    the CPU the step over the 50-d embedding matrix was about a sixth of a batch's time."""
     groups = model.parameter_groups()
+    params = [p for g in groups.values() for p in g]
+    fused = bool(params) and all(p.device.type in ("cpu", "cuda") for p in params)
     return torch.optim.Adam([
         {"params": groups["encoder"], "weight_decay": cfg.weight_decay},
         {"params": groups["attention"], "weight_decay": cfg.attention_weight_decay},
         {"params": groups["decoder"], "weight_decay": cfg.weight_decay},
-    ], lr=cfg.lr, amsgrad=cfg.amsgrad)
+    ], lr=cfg.lr, amsgrad=cfg.amsgrad, fused=fused or None)
 
 
 def positive_weight(labels: np.ndarray, mode: str) -> float:
@@ -89,10 +94,10 @@ def train_model(model, train_df: pd.DataFrame, dev_df: pd.DataFrame, cfg: TrainC
     labels = train_df["label"].to_numpy()
     pos_w = positive_weight(labels, cfg.class_weight)
     dev_ids, dev_labels = list(dev_df["token_ids"]), dev_df["label"].to_numpy()
+    batches = PaddedSplit(train_ids, labels, device)  # padded once, sliced per batch
 
     def batch_loss(idx):
-        ids, real = pad_batch([train_ids[i] for i in idx], device)
-        y = torch.as_tensor(labels[idx], device=device)
+        ids, real, y = batches.batch(idx)
         loss = classification_loss(model(ids, real).logits, y, pos_w, cfg.loss_reduction)
         return loss, {"train_loss": loss.item()}
 

@@ -1,10 +1,18 @@
-"""One-layer bidirectional LSTM encoder (Jain & Wallace's ``rnn``)."""
+"""One-layer bidirectional LSTM encoder (Jain & Wallace's ``rnn``).
+
+Runs on the padded, length-bucketed batch (``seatlib.models.recurrent``): each direction is one
+fused ``torch.lstm`` call (oneDNN on the CPU) and the backward direction starts at each row's own
+last token, as the packed run did. Parameters live in ``self.lstm`` (an ``nn.LSTM``), so the
+state-dict keys (``encoder.lstm.weight_ih_l0`` ... ``_reverse``) are those of every earlier
+checkpoint.
+"""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from seatlib.models.recurrent import bilstm_padded
 
 
 class BiLSTMEncoder(nn.Module):
@@ -15,7 +23,4 @@ class BiLSTMEncoder(nn.Module):
 
     def forward(self, emb: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         # emb (B, L, E), lengths (B,) incl. SOS/EOS -> (B, L, 2H), zeros at PAD
-        packed = pack_padded_sequence(emb, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        out, _ = self.lstm(packed)
-        out, _ = pad_packed_sequence(out, batch_first=True, total_length=emb.shape[1])
-        return out
+        return bilstm_padded(self.lstm, emb, lengths)

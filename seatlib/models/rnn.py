@@ -1,10 +1,16 @@
-"""One-layer unidirectional tanh RNN encoder (SEAT's ``simple-rnn``)."""
+"""One-layer unidirectional tanh RNN encoder (SEAT's ``simple-rnn``).
+
+Runs on the padded, length-bucketed batch (``seatlib.models.recurrent``): left to right, the
+states at real positions are those of a packed run; PAD positions are zeroed. Parameters live in
+``self.rnn`` (an ``nn.RNN``): the state-dict keys are unchanged.
+"""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from seatlib.models.recurrent import rnn_padded
 
 
 class RNNEncoder(nn.Module):
@@ -15,7 +21,4 @@ class RNNEncoder(nn.Module):
 
     def forward(self, emb: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         # emb (B, L, E), lengths (B,) -> (B, L, H), zeros at PAD
-        packed = pack_padded_sequence(emb, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        out, _ = self.rnn(packed)
-        out, _ = pad_packed_sequence(out, batch_first=True, total_length=emb.shape[1])
-        return out
+        return rnn_padded(self.rnn, emb, lengths)
