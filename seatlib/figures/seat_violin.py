@@ -42,8 +42,8 @@ def plot_violin(df: pd.DataFrame, radius: float, methods: list[str], pdf_path,
     present = ordered(d["method"], methods)
     ncol = min(4, max(len(present), 1))
     nrow = max(math.ceil(len(present) / ncol), 1)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(3.6 * ncol, 3.2 * nrow), sharey=True,
-                             squeeze=False)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(max(3.6 * ncol, 6.4), 3.2 * nrow + 0.9),
+                             sharey=True, squeeze=False)
     edges = MAX_ATTENTION_BINS
     classes = list(range(len(names)))
     colors = {c: class_color(c) for c in classes}
@@ -75,8 +75,9 @@ def plot_violin(df: pd.DataFrame, radius: float, methods: list[str], pdf_path,
     counts = [int((d["pred"] == c).sum()) for c in classes]
     fig.legend(handles, [f"predicted {names[c]} (n={n})" for c, n in zip(classes, counts,
                                                                         strict=True)],
-               loc="upper right", fontsize=8)
+               loc="upper center", bbox_to_anchor=(0.5, 1.0 - 0.45 / fig.get_figheight()),
+               ncol=len(classes), fontsize=8, frameon=False)
     title = (f"{d['dataset'].iat[0]} {d['encoder'].iat[0]}: " if len(d) else "")
-    fig.suptitle(f"{title}attention JSD under embedding PGD (radius {radius:g})")
-    fig.tight_layout()
+    fig.suptitle(f"{title}attention JSD under embedding PGD (radius {radius:g})", fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.75 / fig.get_figheight()))
     save_figure(fig, pdf_path, png_path)
