@@ -105,7 +105,8 @@ def violins_by_bin(ax, values, bins, classes, class_names=None, vert=False) -> N
                 ax.plot(*((sel, p) if not vert else (p, sel)), "o", color=class_color(j), ms=3)
         color = class_color(j)
         if data:
-            parts = ax.violinplot(data, positions=pos, widths=width * 0.95, vert=vert,
+            parts = ax.violinplot(data, positions=pos, widths=width * 0.95,
+                                  orientation="vertical" if vert else "horizontal",
                                   showmedians=True)
             color_violin(parts, color, color)
         name = class_names[int(c)] if class_names is not None else c
