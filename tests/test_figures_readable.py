@@ -286,7 +286,7 @@ def _overlaps(a, b) -> bool:
     return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
 
 
-def test_wp_tradeoff_legend_and_lambda_labels_clear_of_markers(capture):
+def _tradeoff_drawn(capture):
     from matplotlib.transforms import Bbox
 
     from seatlib.figures import wp_tradeoff
@@ -294,25 +294,32 @@ def test_wp_tradeoff_legend_and_lambda_labels_clear_of_markers(capture):
     df = _tradeoff()
     fig = capture(wp_tradeoff, "plot_tradeoff", df)
     ax = fig.axes[0]
-    renderer = fig.canvas.get_renderer()
-    legend = ax.get_legend().get_window_extent(renderer)
-    pt = fig.dpi / 72
-    half = (10 + 2) / 2 * pt  # "+" markers: ms 10, mew 2 (points); others s=50 -> ~3.5 pt
+    half = (10 + 2) / 2 * fig.dpi / 72  # "+" markers: ms 10, mew 2 (points); others smaller
 
     def box(x, y):
         px, py = ax.transData.transform((x, y))
         return Bbox([[px - half, py - half], [px + half, py + half]])
 
     markers = [box(x, y) for x, y in zip(df["mean_jsd"], df["mean_tvd"], strict=True)]
+    return fig, ax, fig.canvas.get_renderer(), markers
+
+
+def test_wp_tradeoff_legend_outside_clear_of_markers(capture):
+    fig, ax, renderer, markers = _tradeoff_drawn(capture)
+    legend = ax.get_legend().get_window_extent(renderer)
     for m in markers:
         assert not _overlaps(legend, m)
     assert not _overlaps(legend, ax.get_window_extent(renderer))  # outside the axes
+    assert "(nats)" in ax.get_xlabel() and "[0, 1]" in ax.get_ylabel()
+    assert "n=500" in ax.get_title()
+    assert math.isclose(ax.get_xlim()[1], math.log(2) * 1.05)
+
+
+def test_wp_tradeoff_lambda_labels_clear_of_markers(capture):
+    fig, ax, renderer, markers = _tradeoff_drawn(capture)
     labels = [t for t in ax.texts if t.get_text().startswith("λ=")]
     assert [t.get_text() for t in labels] == ["λ=0.0001", "λ=0.001", "λ=0.01", "λ=0.1"]
     for t in labels:
         ext = t.get_window_extent(renderer)
         for m in markers:
             assert not _overlaps(ext, m), t.get_text()
-    assert "(nats)" in ax.get_xlabel() and "[0, 1]" in ax.get_ylabel()
-    assert "n=500" in ax.get_title()
-    assert math.isclose(ax.get_xlim()[1], math.log(2) * 1.05)

@@ -77,7 +77,7 @@ def plot_seed_variance(per: pd.DataFrame, pdf_path, png_path, class_names=None) 
     names = label_names(per["dataset"].iat[0], int(per["pred"].max()) + 1, class_names)
     _panels(ax1, ax2, per["median_jsd"].to_numpy(), per["mean_tvd"].to_numpy(), per["pred"],
             per["max_attention"], names, "median JSD(base, seed) of attention")
-    ax2.set_ylabel(f"mean TVD(base, seed) of the output ({TVD_NOTE})")
+    ax2.set_ylabel(f"mean TVD(base, seed) of the output\n({TVD_NOTE})")
     fig.suptitle(f"seed variance on {per['dataset'].iat[0]}: {per['model'].iat[0]}, base seed "
                  f"{per['base_seed'].iat[0]} vs {per['n_seeds'].iat[0]} other seeds "
                  f"(test, n={len(per)})")
@@ -100,12 +100,12 @@ def plot_seed_variance_vs_adversary(per: pd.DataFrame, adversary: pd.DataFrame, 
     fig, axes = plt.subplots(2, 2, figsize=(11, 8.5))
     _panels(axes[0][0], axes[0][1], per["median_jsd"].to_numpy(), per["mean_tvd"].to_numpy(),
             per["pred"], per["max_attention"], names, "median JSD(base, seed) of attention")
-    axes[0][1].set_ylabel(f"mean TVD(base, seed) of the output ({TVD_NOTE})")
+    axes[0][1].set_ylabel(f"mean TVD(base, seed) of the output\n({TVD_NOTE})")
     axes[0][0].set_title(f"{per['n_seeds'].iat[0]} other seeds (n={len(per)})", fontsize=10)
     _panels(axes[1][0], axes[1][1], adversary["emax_jsd"].to_numpy(),
             adversary["emax_tvd"].to_numpy(), adversary["pred"], adversary["max_attention"],
             names, "epsilon-max JSD(base, JW adversary)")
-    axes[1][1].set_ylabel(f"TVD(base, JW adversary) of the output ({TVD_NOTE})")
+    axes[1][1].set_ylabel(f"TVD(base, JW adversary) of the output\n({TVD_NOTE})")
     axes[1][0].set_title(f"JW per-instance adversaries (n={len(adversary)})", fontsize=10)
     fig.suptitle(f"{per['dataset'].iat[0]}: {per['model'].iat[0]} seed {per['base_seed'].iat[0]}"
                  ", seed variance against JW's adversaries (test)")
