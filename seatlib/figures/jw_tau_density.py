@@ -28,7 +28,7 @@ def plot_tau_density(agreement: pd.DataFrame, pdf, png) -> None:
         tau = pair_tau(agreement, a, b)
         if len(tau) > 2 and np.ptp(tau) > 0:
             ax.plot(grid, gaussian_kde(tau)(grid), style,
-                    label=f"tau({a}, {b}): mean {tau.mean():.2f}")
+                    label=f"tau({a}, {b}): mean {tau.mean():.2f} (n={len(tau)})")
     ax.set_xlabel("Kendall tau")
     ax.set_ylabel("density")
     ax.legend(fontsize=8)

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from seatlib.figures.common import save_figure
+from seatlib.figures.common import label_names, save_figure
 
 
 def confusion(labels: np.ndarray, preds: np.ndarray, n_classes: int) -> np.ndarray:
@@ -17,10 +17,11 @@ def confusion(labels: np.ndarray, preds: np.ndarray, n_classes: int) -> np.ndarr
 
 def plot_test_summary(pred: pd.DataFrame, pdf_path, png_path, class_names=None) -> None:
     n_classes = len(pred["prob"].iat[0])
-    names = class_names or [str(c) for c in range(n_classes)]
+    names = label_names(pred["dataset"].iat[0], n_classes, class_names)
     m = confusion(pred["label"].to_numpy(), pred["pred"].to_numpy(), n_classes)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-    ax1.imshow(m, cmap="Blues")
+    im = ax1.imshow(m, cmap="Blues")
+    fig.colorbar(im, ax=ax1, fraction=0.046, pad=0.04, label="test instances")
     for (i, j), v in np.ndenumerate(m):
         ax1.text(j, i, str(v), ha="center", va="center",
                  color="white" if v > m.max() / 2 else "black")
@@ -41,6 +42,6 @@ def plot_test_summary(pred: pd.DataFrame, pdf_path, png_path, class_names=None) 
     ax2.set_title("max attention per predicted class")
     ax2.legend()
     model = f"{pred['dataset'].iat[0]} {pred['model'].iat[0]} seed {pred['seed'].iat[0]}"
-    fig.suptitle(f"test set: {model}")
+    fig.suptitle(f"{model}, test split (n={len(pred)})")
     fig.tight_layout()
     save_figure(fig, pdf_path, png_path)

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from seatlib.figures.common import save_figure
+from seatlib.figures.common import JSD_UNIT, example_title, label_names, save_figure
 from seatlib.figures.seat_common import LABELS
 
 MAX_WORDS = 12
@@ -34,8 +34,10 @@ def pick_example(test: pd.DataFrame, subst: pd.DataFrame, instances: list[pd.Dat
 
 
 def plot_heatmap(test: pd.DataFrame, subst: pd.DataFrame, instances: list[pd.DataFrame],
-                 pdf_path, png_path, example_id: str | None = None) -> None:
+                 pdf_path, png_path, example_id: str | None = None, class_names=None) -> None:
     ex = pick_example(test, subst, instances, example_id)
+    dataset = instances[0]["dataset"].iat[0]
+    names = label_names(dataset, len(instances[0]["prob"].iat[0]), class_names)
     words = list(test.set_index("example_id").at[ex, "tokens"])
     s = subst.set_index("example_id").loc[ex]
     new_words = list(words)
@@ -50,12 +52,13 @@ def plot_heatmap(test: pd.DataFrame, subst: pd.DataFrame, instances: list[pd.Dat
         att_sub = np.asarray(r["subst_attention"])[1:-1]
         rows += [att, att_sub]
         texts += [words, new_words]
-        labels += [f"{name}: clean  P(1)={r['prob'][-1]:.3f}",
-                   f"{name}: substituted  P(1)={r['subst_prob'][-1]:.3f}\n"
-                   f"JSD={r['subst_jsd']:.2e}  TVD={r['subst_tvd']:.3f}"]
+        labels += [f"{name}: clean  P({names[-1]})={r['prob'][-1]:.3f}",
+                   f"{name}: substituted  P({names[-1]})={r['subst_prob'][-1]:.3f}\n"
+                   f"JSD={r['subst_jsd']:.2e} {JSD_UNIT}  TVD={r['subst_tvd']:.3f}"]
     grid = np.stack(rows)
     fig, ax = plt.subplots(figsize=(max(6.0, 1.0 * len(words) + 3), 0.62 * len(rows) + 1.4))
-    ax.imshow(grid, cmap="Reds", vmin=0, vmax=max(float(grid.max()), 1e-6), aspect="auto")
+    im = ax.imshow(grid, cmap="Reds", vmin=0, vmax=max(float(grid.max()), 1e-6), aspect="auto")
+    fig.colorbar(im, ax=ax, fraction=0.03, pad=0.01, label="attention weight")
     for i, toks in enumerate(texts):
         for j, tok in enumerate(toks):
             bold = i % 2 == 1 and j in swapped
@@ -66,9 +69,9 @@ def plot_heatmap(test: pd.DataFrame, subst: pd.DataFrame, instances: list[pd.Dat
     ax.set_xticks([])
     for i in range(2, len(rows), 2):
         ax.axhline(i - 0.5, color="black", lw=1.2)
-    label = f" (true label {int(instances[0].set_index('example_id').at[ex, 'label'])})"
-    ax.set_title(f"{instances[0]['dataset'].iat[0]} {instances[0]['encoder'].iat[0]}, test "
-                 f"{ex}{label}:\nattention on the clean and the word-substituted sentence "
-                 "(bold: substituted)", fontsize=9)
+    gold = names[int(instances[0].set_index('example_id').at[ex, 'label'])]
+    ax.set_title(f"{example_title(dataset, ex, 'test')} ({instances[0]['encoder'].iat[0]}, "
+                 f"true label {gold}):\nattention on the clean and the word-substituted "
+                 "sentence (bold: substituted)", fontsize=9)
     fig.tight_layout()
     save_figure(fig, pdf_path, png_path)

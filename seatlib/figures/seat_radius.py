@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from seatlib.figures.common import save_figure
+from seatlib.figures.common import JSD_UNIT, TVD_NOTE, save_figure
 from seatlib.figures.seat_common import LABELS, method_color, ordered
 
 
@@ -25,14 +25,16 @@ def plot_radius(df: pd.DataFrame, methods: list[str], pdf_path, png_path) -> Non
         for ax, col in zip(axes, ("jsd", "tvd"), strict=True):
             ax.errorbar(c["radius"], c[col], yerr=c[f"{col}_sem"], marker="o", ms=4,
                         capsize=2, color=method_color(m), label=LABELS.get(m, m))
-    for ax, title in zip(axes, ("attention JSD (clean vs perturbed)",
-                                "prediction TVD (clean vs perturbed)"), strict=True):
+    for ax, title, unit in zip(axes, ("attention JSD (clean vs perturbed)",
+                                      "prediction TVD (clean vs perturbed)"),
+                               (f"mean attention JSD ({JSD_UNIT})",
+                                f"mean prediction TVD ({TVD_NOTE})"), strict=True):
         ax.set_xscale("log")
         ax.set_yscale("log", nonpositive="clip")
         ax.set_xlabel("embedding PGD radius (l-inf)")
         ax.set_title(title)
+        ax.set_ylabel(unit)
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel("mean per instance")
     axes[1].legend(fontsize=8)
     n = df.groupby("method")["example_id"].nunique().max() if len(df) else 0
     fig.suptitle(f"{df['dataset'].iat[0]} {df['encoder'].iat[0]}: stability under embedding "

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from seatlib.figures.common import save_figure
+from seatlib.figures.common import data_limits, save_figure
 from seatlib.figures.seat_common import LABELS, method_color, ordered
 
 
@@ -27,14 +27,16 @@ def plot_topk_epochs(df: pd.DataFrame, k: int, methods: list[str], pdf_path, png
     for ax, (_, title) in zip(axes.flat, panels, strict=True):
         ax.set_title(title)
         ax.grid(alpha=0.3)
-    for ax in axes[1]:
+    for ax, col in zip(axes[1], ("train_topk_overlap", "dev_topk_overlap"), strict=True):
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_ylim(0, 1.02)
+        ax.set_ylim(*data_limits(mean[col]))  # 0-1 unless the points use a small part of it
     axes[0, 0].set_yscale("log")
     axes[0, 1].set_yscale("log")
     axes[0, 1].legend(fontsize=8)
+    n = df.groupby("method")["seed"].nunique().max()
     fig.suptitle(f"{df['dataset'].iat[0]} {df['encoder'].iat[0]}: agreement with the vanilla "
-                 f"attention during training (train: running over the epoch; dev: at its end)")
+                 f"attention during training (mean over {n} seed(s); train: running over the "
+                 "epoch; dev: at its end)", fontsize=10)
     fig.tight_layout()
     save_figure(fig, pdf_path, png_path)

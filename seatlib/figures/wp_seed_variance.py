@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from seatlib.figures.common import save_figure
+from seatlib.figures.common import TVD_NOTE, data_limits, label_names, save_figure
 from seatlib.metrics import max_attention_bin_label as max_attention_bin
 
 LN2 = math.log(2.0)
@@ -53,10 +53,10 @@ def _panels(ax1, ax2, jsd, tvd, pred, max_attention, names, what: str) -> None:
         _violins(ax1, groups, COLORS[k % len(COLORS)])
         n = int((pred == c).sum())
         ax1.plot([], [], "s", color=COLORS[k % len(COLORS)],
-                 label=f"predicted {names.get(c, c)} (n={n})")
+                 label=f"predicted {names[int(c)]} (n={n})")
         sel = pred == c
         ax2.scatter(jsd[sel], tvd[sel], s=6, alpha=0.5, color=COLORS[k % len(COLORS)],
-                    label=f"predicted {names.get(c, c)}")
+                    label=f"predicted {names[int(c)]} (n={n})")
     ticks = [f"{lab}\nn={int((bins == lab).sum())}" for lab in labels]
     ax1.set_yticks(range(len(labels)), ticks)
     ax1.set_ylabel("max attention of the base model")
@@ -66,7 +66,7 @@ def _panels(ax1, ax2, jsd, tvd, pred, max_attention, names, what: str) -> None:
     ax1.legend(loc="lower right", fontsize=8)
     ax2.set_xlabel(f"{what} (nats)")
     ax2.set_xlim(0, LN2 * 1.02)
-    ax2.set_ylim(0, 1)
+    ax2.set_ylim(*data_limits(tvd))  # TVD lies in [0, 1]; the axis zooms on small values
     ax2.axvline(LN2, color="grey", ls=":", lw=1)
     ax2.legend(loc="upper right", fontsize=8)
 
@@ -74,9 +74,10 @@ def _panels(ax1, ax2, jsd, tvd, pred, max_attention, names, what: str) -> None:
 def plot_seed_variance(per: pd.DataFrame, pdf_path, png_path, class_names=None) -> None:
     """per: frame of schema "wp_seed_variance"."""
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.5))
+    names = label_names(per["dataset"].iat[0], int(per["pred"].max()) + 1, class_names)
     _panels(ax1, ax2, per["median_jsd"].to_numpy(), per["mean_tvd"].to_numpy(), per["pred"],
-            per["max_attention"], class_names or {}, "median JSD(base, seed) of attention")
-    ax2.set_ylabel("mean TVD(base, seed) of the output")
+            per["max_attention"], names, "median JSD(base, seed) of attention")
+    ax2.set_ylabel(f"mean TVD(base, seed) of the output\n({TVD_NOTE})")
     fig.suptitle(f"seed variance on {per['dataset'].iat[0]}: {per['model'].iat[0]}, base seed "
                  f"{per['base_seed'].iat[0]} vs {per['n_seeds'].iat[0]} other seeds "
                  f"(test, n={len(per)})")
@@ -94,16 +95,17 @@ def plot_seed_variance_vs_adversary(per: pd.DataFrame, adversary: pd.DataFrame, 
         raise ValueError(f"JW adversary of {adversary['model'].iat[0]} seed "
                          f"{adversary['seed'].iat[0]}, expected the base model "
                          f"{per['model'].iat[0]} seed {per['base_seed'].iat[0]}")
-    names = class_names or {}
+    n_cls = int(max(per["pred"].max(), adversary["pred"].max())) + 1
+    names = label_names(per["dataset"].iat[0], n_cls, class_names)
     fig, axes = plt.subplots(2, 2, figsize=(11, 8.5))
     _panels(axes[0][0], axes[0][1], per["median_jsd"].to_numpy(), per["mean_tvd"].to_numpy(),
             per["pred"], per["max_attention"], names, "median JSD(base, seed) of attention")
-    axes[0][1].set_ylabel("mean TVD(base, seed) of the output")
+    axes[0][1].set_ylabel(f"mean TVD(base, seed) of the output\n({TVD_NOTE})")
     axes[0][0].set_title(f"{per['n_seeds'].iat[0]} other seeds (n={len(per)})", fontsize=10)
     _panels(axes[1][0], axes[1][1], adversary["emax_jsd"].to_numpy(),
             adversary["emax_tvd"].to_numpy(), adversary["pred"], adversary["max_attention"],
             names, "epsilon-max JSD(base, JW adversary)")
-    axes[1][1].set_ylabel("TVD(base, JW adversary) of the output")
+    axes[1][1].set_ylabel(f"TVD(base, JW adversary) of the output\n({TVD_NOTE})")
     axes[1][0].set_title(f"JW per-instance adversaries (n={len(adversary)})", fontsize=10)
     fig.suptitle(f"{per['dataset'].iat[0]}: {per['model'].iat[0]} seed {per['base_seed'].iat[0]}"
                  ", seed variance against JW's adversaries (test)")

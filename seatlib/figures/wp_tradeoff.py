@@ -15,16 +15,19 @@ import math
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from seatlib.figures.common import save_figure
+from seatlib.figures.common import JSD_UNIT, TVD_NOTE, save_figure
 
 LN2 = math.log(2.0)
+MARKER_PT = 10  # size of the adversary's "+" markers (points)
+LABEL_OFFSET_PT = 8  # lambda labels start this far (points) right of and above/below their
+# marker, beyond the marker's half size, alternately above and below along the curve
 
 
 def plot_tradeoff(df: pd.DataFrame, pdf_path, png_path,
                   jw_adversary: pd.DataFrame | None = None) -> None:
     """df: frame of schema "wp_tradeoff"; jw_adversary: JW's "adversary" table of the base
     model (optional)."""
-    fig, ax = plt.subplots(figsize=(6.5, 4.8))
+    fig, ax = plt.subplots(figsize=(9.0, 4.8))
     if jw_adversary is not None and len(jw_adversary):
         first = df.iloc[0]
         if jw_adversary["model"].iat[0] != first["base_model"] or \
@@ -40,11 +43,14 @@ def plot_tradeoff(df: pd.DataFrame, pdf_path, png_path,
     if len(adv):
         adv["lam"] = adv["label"].str.removeprefix("lambda ").astype(float)
         adv = adv.sort_values("lam")
-        ax.plot(adv["mean_jsd"], adv["mean_tvd"], "+-", color="C3", ms=10, mew=2,
+        ax.plot(adv["mean_jsd"], adv["mean_tvd"], "+-", color="C3", ms=MARKER_PT, mew=2,
                 label="model-consistent adversary")
-        for row in adv.itertuples():
+        for i, row in enumerate(adv.itertuples()):
+            up = i % 2 == 0
             ax.annotate(f"λ={row.lam:g}", (row.mean_jsd, row.mean_tvd),
-                        textcoords="offset points", xytext=(5, 4), fontsize=8, color="C3")
+                        textcoords="offset points",
+                        xytext=(LABEL_OFFSET_PT, LABEL_OFFSET_PT if up else -LABEL_OFFSET_PT),
+                        ha="left", va="bottom" if up else "top", fontsize=8, color="C3")
     seeds = df[df["kind"] == "seed"]
     if len(seeds):
         ax.scatter(seeds["mean_jsd"], seeds["mean_tvd"], marker="^", s=50, color="C0",
@@ -57,9 +63,10 @@ def plot_tradeoff(df: pd.DataFrame, pdf_path, png_path,
     ax.set_xlim(0, LN2 * 1.05)
     top = float(df["mean_tvd"].max()) if len(df) else 0.1
     ax.set_ylim(0, max(0.05, top * 1.25))
-    ax.set_xlabel("mean JSD of attention from the base model (nats)")
-    ax.set_ylabel("mean TVD of the output from the base model")
-    ax.legend(fontsize=8, loc="upper left")
+    ax.set_xlabel(f"mean JSD of attention from the base model ({JSD_UNIT})")
+    ax.set_ylabel(f"mean TVD of the output from the base model\n({TVD_NOTE})")
+    # outside the axes: inside, it covered the uniform-attention marker
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
     first = df.iloc[0]
     ax.set_title(f"{first['dataset']}: {first['base_model']} seed {first['base_seed']} "
                  f"(test, n={first['n']})", fontsize=10)
