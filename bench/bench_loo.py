@@ -39,7 +39,7 @@ from seatlib.models.base import probabilities  # noqa: E402
 from seatlib.models.classifier import ModelConfig, build_model  # noqa: E402
 
 MODEL_DIR = REPO / "results/models/sst/bilstm-tanh/seed1"
-SPLIT = REPO / "results/prepared/sst/test.parquet"
+SPLIT = REPO / "results/data/prepared/sst/test.parquet"
 
 
 def load_inputs(n: int):

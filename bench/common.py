@@ -33,7 +33,7 @@ from seatlib.batching import pad_batch  # noqa: E402
 # the default run's results (set SEAT_BENCH_RESULTS to use another run's folder)
 RESULTS = Path(os.environ.get("SEAT_BENCH_RESULTS", REPO / "results"))
 MODEL_ROOT = RESULTS / "models/sst"
-SPLIT_ROOT = RESULTS / "prepared/sst"
+SPLIT_ROOT = RESULTS / "data/prepared/sst"
 
 
 def sst_like_split(n: int, seed: int = 0, vocab: int = 5000, min_len: int = 5,
