@@ -170,6 +170,7 @@ def compute_importance(model, split_df: pd.DataFrame, method: str, *, device,
     one). Examples run in length-sorted batches of ``batch_size``; ``internal_batch_size`` caps
     captum's expanded batches (integrated gradients) and the deletions per pass (loo). Random
     draws (gradient_shap, baseline random) are seeded from ``seed`` and the batch number.
+    Without ``return_deltas`` the methods skip the forwards that only the deltas need.
     """
     method_options(method, target, baseline, n_steps, n_samples)
     if int(batch_size) != batch_size or batch_size < 1:
@@ -206,7 +207,8 @@ def compute_importance(model, split_df: pd.DataFrame, method: str, *, device,
             opts = AttributionOptions(baseline=baseline, n_steps=int(n_steps),
                                       internal_batch_size=internal_batch_size,
                                       n_samples=int(n_samples),
-                                      seed=derive_seed(seed, batch_no))
+                                      seed=derive_seed(seed, batch_no),
+                                      deltas=bool(return_deltas))
             batch_scores, batch_delta = fn(model, ids, real, tgt, opts)
             batch_scores = batch_scores.detach().double().cpu().numpy()
             for j, i in enumerate(rows):

@@ -32,6 +32,21 @@ class AttributionOptions:
     internal_batch_size: int | None = None
     n_samples: int = 20
     seed: int = 0  # already derived per batch by ``compute_importance``
+    deltas: bool = True  # False: skip the convergence delta (the forwards it costs)
+
+
+TOKENS_PER_PASS = 2**13
+"""Default size of one expanded pass (rows x padded length): the BiLSTM's forward + backward
+is fastest per sentence at a few hundred rows of SST length and slows down well beyond (the
+(rows, 4H) gate tensors leave the cache); a 64 x 50-step IG batch is 3,200 rows in one pass."""
+
+
+def rows_per_pass(length: int, internal_batch_size: int | None = None) -> int:
+    """Rows of one expanded pass: ``internal_batch_size`` when given, else about
+    ``TOKENS_PER_PASS`` tokens of padded ``length``."""
+    if internal_batch_size:
+        return int(internal_batch_size)
+    return max(1, TOKENS_PER_PASS // max(int(length), 1))
 
 
 class ProbabilityModel(nn.Module):

@@ -250,17 +250,22 @@ class DeepLiftModel(nn.Module):
         return secant_softmax(logits, torch.ones_like(logits, dtype=torch.bool))
 
 
-def run_deeplift(explainer_cls, model, emb, baselines, input_ids, real_mask, target):
+def run_deeplift(explainer_cls, model, emb, baselines, input_ids, real_mask, target,
+                 deltas: bool = True):
+    """captum's ``explainer_cls`` (DeepLift or DeepLiftShap) on ``DeepLiftModel(model)`` ->
+    (attributions (B, L, E), convergence delta or None without ``deltas``)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_HOOK_WARNING)
-        return captum_attribute(explainer_cls(DeepLiftModel(model)), emb, input_ids, real_mask,
-                                baselines=baselines, target=target,
-                                return_convergence_delta=True)
+        out = captum_attribute(explainer_cls(DeepLiftModel(model)), emb, input_ids, real_mask,
+                               baselines=baselines, target=target,
+                               return_convergence_delta=deltas)
+    return out if deltas else (out, None)
 
 
 def attribute(model, input_ids, real_mask, target, opts: AttributionOptions):
-    """-> (scores (B, L), convergence delta (B,))."""
+    """-> (scores (B, L), convergence delta (B,) or None without ``opts.deltas``)."""
     emb = true_embeddings(model, input_ids)
     ref = single_reference(model, input_ids, real_mask, emb, opts)
-    attr, delta = run_deeplift(DeepLift, model, emb, ref, input_ids, real_mask, target)
-    return token_scores(attr.detach(), real_mask), delta.detach()
+    attr, delta = run_deeplift(DeepLift, model, emb, ref, input_ids, real_mask, target,
+                               deltas=opts.deltas)
+    return token_scores(attr.detach(), real_mask), None if delta is None else delta.detach()
