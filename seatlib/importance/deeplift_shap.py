@@ -54,13 +54,13 @@ def attribute(model, input_ids, real_mask, target, opts: AttributionOptions):
 
 
 def captum_reference(model, input_ids, real_mask, target, opts: AttributionOptions):
-    """captum's ``DeepLiftShap`` on all pairs of the batch in one pass (the former
-    implementation) -> (scores (B, L), convergence delta (B,))."""
+    """captum's ``DeepLiftShap`` on all pairs of the batch in one pass, the LSTM step by step
+    (the former implementation) -> (scores (B, L), convergence delta (B,))."""
     if opts.baseline != "random" or opts.n_samples == 1:
-        return deeplift.attribute(model, input_ids, real_mask, target, opts)
+        return deeplift.reference_attribute(model, input_ids, real_mask, target, opts)
     emb = true_embeddings(model, input_ids)
     refs = reference_distribution(model, input_ids, real_mask, emb, opts)
     attr, delta = deeplift.run_deeplift(DeepLiftShap, model, emb, refs, input_ids, real_mask,
-                                        target)
+                                        target, fused=False)
     delta = delta.detach().reshape(emb.shape[0], -1).mean(1)
     return token_scores(attr.detach(), real_mask), delta
