@@ -7,8 +7,9 @@ For each encoder (bilstm, average; attention tanh) and each method of ``seatlib.
   default ``jw.importance`` options, no deltas);
 - **before**: the same call with the method's former implementation swapped in (captum IG in one
   pass of B x n_steps rows; captum ``GradientShap`` / ``DeepLiftShap`` on all B x S points at
-  once; DeepLIFT's LSTM as a step-by-step graph of secant functions; deltas computed). gradient,
-  saliency and loo did not change: for them "before" is the same code;
+  once; DeepLIFT's LSTM as a step-by-step graph of secant functions; deltas computed; captum's
+  ``Saliency``; gradient and saliency with the predicted class from a forward pass of its own).
+  loo did not change: for it "before" is the same code;
 - **agreement**: max |stage - before| / max |before| over every token score (relative to the
   scale of the scores), tolerance 1e-5;
 - **floor**: the passes the method needs per instance (gradient, saliency: 1 forward + backward;
@@ -45,7 +46,7 @@ from captum.attr import IntegratedGradients  # noqa: E402
 
 import seatlib.importance as imp  # noqa: E402
 from bench.common import load_word_model, machine, model_throughput, stage_row, timed  # noqa: E402
-from seatlib.importance import deeplift, deeplift_shap, gradient_shap  # noqa: E402
+from seatlib.importance import deeplift, deeplift_shap, gradient_shap, saliency  # noqa: E402
 from seatlib.importance.common import (  # noqa: E402
     ProbabilityModel,
     captum_attribute,
@@ -72,6 +73,7 @@ def _former_integrated_gradients(model, input_ids, real_mask, target, opts):
 
 
 FORMER = {
+    "saliency": saliency.captum_reference,
     "integrated_gradients": _former_integrated_gradients,
     "gradient_shap": gradient_shap.captum_reference,
     "deeplift": deeplift.reference_attribute,
@@ -83,8 +85,8 @@ FORMER = {
 def former(method: str):
     """``compute_importance`` runs ``method``'s former implementation inside."""
     saved = imp.METHODS[method]
-    if method in FORMER:
-        imp.METHODS[method] = dataclasses.replace(saved, attribute=FORMER[method])
+    imp.METHODS[method] = dataclasses.replace(
+        saved, attribute=FORMER.get(method, saved.attribute), picks_target=False)
     try:
         yield
     finally:
@@ -151,7 +153,7 @@ def bench_encoder(encoder: str, args) -> tuple[list, dict]:
         agreement = max_rel_diff(fast, ref)
         n_pass, backward = passes(method, lengths, args.n_steps, args.n_samples)
         rate = fb["per_second"] if backward else fwd["per_second"]
-        changed = method in FORMER
+        changed = method != "loo"
         note = (f"{source}, {encoder}; before (former implementation, same inputs, deltas on) "
                 f"{t_ref:.2f}s" + ("" if changed else " (unchanged code)")
                 + f"; floor {n_pass:.0f} {'fwd+bwd' if backward else 'fwd'} passes at "

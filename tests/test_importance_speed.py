@@ -150,3 +150,37 @@ def test_scores_do_not_depend_on_return_deltas(method):
     for a, b in zip(plain, with_deltas, strict=True):
         assert (a == b).all()
     assert torch.isfinite(torch.as_tensor(deltas)).all()
+
+
+@pytest.mark.parametrize("encoder", ["average", "bilstm"])
+def test_saliency_equals_captum_and_picks_the_predicted_class(encoder):
+    from seatlib.importance import saliency
+
+    model = tiny_model(encoder, "dot", seed=8, n_classes=3).double()
+    ids, real = batch()
+    target = targets(model, ids, real)
+    captum_scores, _ = saliency.captum_reference(model, ids, real, target, AttributionOptions())
+    ours, _ = saliency.attribute(model, ids, real, target, AttributionOptions())
+    torch.testing.assert_close(ours, captum_scores, rtol=1e-12, atol=0)
+    own, _ = saliency.attribute(model, ids, real, None, AttributionOptions())
+    torch.testing.assert_close(own, captum_scores, rtol=1e-12, atol=0)
+    assert captum_scores.abs().max() > 1e-4
+
+
+@pytest.mark.parametrize("method", ["gradient", "saliency"])
+def test_predicted_target_of_the_own_forward_equals_a_separate_forward(method):
+    """``picks_target``: the scores for target "predicted" equal those for the argmax class of
+    a separate no-grad forward, passed explicitly."""
+    model = tiny_model("bilstm", "tanh", seed=9, n_classes=3)
+    split = split_frame()
+    own = compute_importance(model, split, method, device="cpu", batch_size=2)
+    ids, real = pad_batch(list(split["token_ids"]))
+    with torch.no_grad():
+        predicted = model(ids, real).logits.argmax(1)
+    gold = compute_importance(model, split.assign(label=predicted.numpy()), method,
+                              device="cpu", batch_size=2, target="gold")
+    for a, b in zip(own, gold, strict=True):
+        assert (a == b).all()
+    other = compute_importance(model, split.assign(label=(predicted.numpy() + 1) % 3), method,
+                               device="cpu", batch_size=2, target="gold")
+    assert any((a != b).any() for a, b in zip(own, other, strict=True))

@@ -60,12 +60,15 @@ class Method:
     delta (B,) or None) is the one call shape. ``reads``: the options of ``compute_importance``
     it reads besides ``target`` and ``batch_size`` (of ``baseline``, ``n_steps``,
     ``internal_batch_size``, ``n_samples``); ``baseline_key``: the ``jw.importance`` key read as
-    its baseline (the SHAP methods take a distribution of references, ``shap_baseline``).
+    its baseline (the SHAP methods take a distribution of references, ``shap_baseline``);
+    ``picks_target``: it accepts target None for the predicted class and takes the argmax of its
+    own forward (no separate forward pass).
     """
 
     attribute: Callable
     reads: tuple[str, ...] = ()
     baseline_key: str = "baseline"
+    picks_target: bool = False  # target None: the argmax of its own forward (no extra pass)
 
     @property
     def config_keys(self) -> tuple[str, ...]:
@@ -83,7 +86,7 @@ class Method:
 
 
 METHODS: dict[str, Method] = {
-    "gradient": Method(gradient.attribute),
+    "gradient": Method(gradient.attribute, picks_target=True),
     "loo": Method(loo.attribute, reads=("internal_batch_size",)),
     "integrated_gradients": Method(integrated_gradients.attribute,
                                    reads=("baseline", "n_steps", "internal_batch_size")),
@@ -92,7 +95,7 @@ METHODS: dict[str, Method] = {
     "deeplift": Method(deeplift.attribute, reads=("baseline",)),
     "deeplift_shap": Method(deeplift_shap.attribute, reads=("baseline", "n_samples"),
                             baseline_key="shap_baseline"),
-    "saliency": Method(saliency.attribute),
+    "saliency": Method(saliency.attribute, picks_target=True),
 }
 _IGNORED_KEYS = ("device", "batch_size", "internal_batch_size", "seed")
 
@@ -199,7 +202,9 @@ def compute_importance(model, split_df: pd.DataFrame, method: str, *, device,
         for batch_no, idx in enumerate(batches):
             rows = order[idx]
             ids, real = pad_batch([token_ids[i] for i in rows], device)
-            if target == "predicted":
+            if target == "predicted" and METHODS[method].picks_target:
+                tgt = None  # the method's own forward gives the prediction
+            elif target == "predicted":
                 with torch.no_grad():
                     tgt = probabilities(model(ids, real).logits).argmax(1)
             else:
