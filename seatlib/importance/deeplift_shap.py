@@ -9,7 +9,8 @@ encoder (see ``deeplift``).
 captum's ``DeepLiftShap`` pairs every input with every reference (inputs repeated
 ``repeat_interleave``, references tiled: pair b * S + s), runs ``DeepLift`` on all B x S pairs at
 once and averages over s. ``attribute`` builds the same pairs and runs captum's ``DeepLift`` on
-them in passes of about ``TOKENS_PER_PASS`` tokens (the 2 x B x S rows of one pass, 2,560 for
+them by exact length (``common.length_groups``) in passes of about
+``TOKENS_PER_PASS`` tokens (the 2 x B x S rows of one pass, 2,560 for
 B = 64 and S = 20, are far slower per row than a few hundred); each pair's attribution depends on
 that pair alone, so the passes change nothing but float32 summation order.
 ``captum_reference`` is the one-pass captum call, which the tests and the bench compare with.
@@ -23,6 +24,7 @@ from captum.attr import DeepLift, DeepLiftShap
 from seatlib.importance import deeplift
 from seatlib.importance.common import (
     AttributionOptions,
+    length_groups,
     reference_distribution,
     rows_per_pass,
     token_scores,
@@ -39,17 +41,21 @@ def attribute(model, input_ids, real_mask, target, opts: AttributionOptions):
     batch, n_refs = emb.shape[0], refs.shape[0]
     inst = torch.arange(batch, device=emb.device).repeat_interleave(n_refs)
     ref_of = torch.arange(n_refs, device=emb.device).repeat(batch)
-    pairs = max(1, rows_per_pass(input_ids.shape[1], opts.internal_batch_size) // 2)
-    attrs, deltas = [], []
-    for start in range(0, batch * n_refs, pairs):
-        b, s = inst[start:start + pairs], ref_of[start:start + pairs]
-        attr, delta = deeplift.run_deeplift(DeepLift, model, emb[b], refs[s], input_ids[b],
-                                            real_mask[b], target[b], deltas=opts.deltas)
-        attrs.append(attr.detach())
-        if delta is not None:
-            deltas.append(delta.detach())
-    attr = torch.cat(attrs).view(batch, n_refs, *emb.shape[1:]).mean(1)
-    delta = torch.cat(deltas).view(batch, n_refs).mean(1) if opts.deltas else None
+    attr = torch.zeros(batch * n_refs, *emb.shape[1:], dtype=emb.dtype, device=emb.device)
+    delta = torch.zeros(batch * n_refs, dtype=emb.dtype, device=emb.device)
+    lengths = (input_ids != 0).sum(1)[inst]
+    passes = [(p, width) for idx, width in length_groups(lengths)  # a pair is 2 rows
+              for p in idx.split(max(1, rows_per_pass(width, opts.internal_batch_size) // 2))]
+    for p, width in passes:
+        b, s = inst[p], ref_of[p]
+        part, part_delta = deeplift.run_deeplift(
+            DeepLift, model, emb[b, :width], refs[s, :width], input_ids[b, :width],
+            real_mask[b, :width], target[b], deltas=opts.deltas)
+        attr[p, :width] = part.detach()
+        if part_delta is not None:
+            delta[p] = part_delta.detach()
+    attr = attr.view(batch, n_refs, *emb.shape[1:]).mean(1)
+    delta = delta.view(batch, n_refs).mean(1) if opts.deltas else None
     return token_scores(attr, real_mask), delta
 
 

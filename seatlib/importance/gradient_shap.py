@@ -12,8 +12,9 @@ n_samples points in one pass. ``attribute`` makes captum's draws, in captum's or
 generators seeded as before (numpy's global generator, seeded per batch and restored afterwards):
 the reference indices ``np.random.choice(S, B * n)`` and the coefficients
 ``np.random.uniform(0, 1, B * n)`` over captum's row order (row b * n + k is draw k of instance
-b); the zero noise captum adds (``stdevs=0``) changes nothing. It then runs the points in passes
-of about ``TOKENS_PER_PASS`` tokens. ``captum_reference`` is the captum call itself; the tests
+b); the zero noise captum adds (``stdevs=0``) changes nothing. It then runs the points by exact
+length (``common.length_passes``) in passes of about ``TOKENS_PER_PASS`` tokens.
+``captum_reference`` is the captum call itself; the tests
 and ``bench/bench_importance.py`` compare the two.
 """
 
@@ -27,8 +28,8 @@ from seatlib.importance.common import (
     AttributionOptions,
     ProbabilityModel,
     captum_attribute,
+    length_passes,
     reference_distribution,
-    rows_per_pass,
     token_scores,
     true_embeddings,
 )
@@ -67,31 +68,29 @@ def attribute(model, input_ids, real_mask, target, opts: AttributionOptions):
     alpha = torch.tensor(alpha, dtype=emb.dtype, device=emb.device)
     inst = torch.arange(batch, device=emb.device).repeat_interleave(n)  # row -> instance
     wrapped = ProbabilityModel(model)
-    rows = n * batch
-    chunk = rows_per_pass(input_ids.shape[1])
     total = torch.zeros_like(emb)
-    row_sums = []
-    for start in range(0, rows, chunk):
-        r = slice(start, start + chunk)
-        b, ref = inst[r], refs[ref_idx[r]]
-        x = emb[b]
+    row_sums = torch.zeros(n * batch, dtype=emb.dtype, device=emb.device)
+    for r, width in length_passes((input_ids != 0).sum(1)[inst]):
+        b, ref = inst[r], refs[ref_idx[r], :width]
+        x = emb[b, :width]
+        ids, real = input_ids[b, :width], real_mask[b, :width]
         a = alpha[r].view(-1, 1, 1)
         point = (a * x + (1.0 - a) * ref).requires_grad_(True)
         with torch.enable_grad():
-            prob = wrapped(point, input_ids[b], real_mask[b], x)
+            prob = wrapped(point, ids, real, x)
             (grad,) = torch.autograd.grad(prob.gather(1, target[b][:, None]).sum(), point)
         attr = (x - ref) * grad
-        total.index_add_(0, b, attr)
+        total[:, :width].index_add_(0, b, attr)
         if opts.deltas:
             with torch.no_grad():
-                p_ref = wrapped(ref, input_ids[b], real_mask[b], x).gather(1, target[b][:, None])
-            row_sums.append(attr.flatten(1).sum(1) + p_ref[:, 0])
+                p_ref = wrapped(ref, ids, real, x).gather(1, target[b][:, None])
+            row_sums[r] = attr.flatten(1).sum(1) + p_ref[:, 0]
     attr = total / n
     if not opts.deltas:
         return token_scores(attr, real_mask), None
     with torch.no_grad():
         p_x = wrapped(emb, input_ids, real_mask, emb).gather(1, target[:, None])[:, 0]
-    delta = torch.cat(row_sums).view(batch, n) - p_x[:, None]
+    delta = row_sums.view(batch, n) - p_x[:, None]
     return token_scores(attr, real_mask), delta.mean(1)
 
 
