@@ -60,12 +60,15 @@ class Method:
     delta (B,) or None) is the one call shape. ``reads``: the options of ``compute_importance``
     it reads besides ``target`` and ``batch_size`` (of ``baseline``, ``n_steps``,
     ``internal_batch_size``, ``n_samples``); ``baseline_key``: the ``jw.importance`` key read as
-    its baseline (the SHAP methods take a distribution of references, ``shap_baseline``).
+    its baseline (the SHAP methods take a distribution of references, ``shap_baseline``);
+    ``picks_target``: it accepts target None for the predicted class and takes the argmax of its
+    own forward (no separate forward pass).
     """
 
     attribute: Callable
     reads: tuple[str, ...] = ()
     baseline_key: str = "baseline"
+    picks_target: bool = False  # target None: the argmax of its own forward (no extra pass)
 
     @property
     def config_keys(self) -> tuple[str, ...]:
@@ -83,7 +86,7 @@ class Method:
 
 
 METHODS: dict[str, Method] = {
-    "gradient": Method(gradient.attribute),
+    "gradient": Method(gradient.attribute, picks_target=True),
     "loo": Method(loo.attribute, reads=("internal_batch_size",)),
     "integrated_gradients": Method(integrated_gradients.attribute,
                                    reads=("baseline", "n_steps", "internal_batch_size")),
@@ -92,7 +95,7 @@ METHODS: dict[str, Method] = {
     "deeplift": Method(deeplift.attribute, reads=("baseline",)),
     "deeplift_shap": Method(deeplift_shap.attribute, reads=("baseline", "n_samples"),
                             baseline_key="shap_baseline"),
-    "saliency": Method(saliency.attribute),
+    "saliency": Method(saliency.attribute, picks_target=True),
 }
 _IGNORED_KEYS = ("device", "batch_size", "internal_batch_size", "seed")
 
@@ -170,6 +173,7 @@ def compute_importance(model, split_df: pd.DataFrame, method: str, *, device,
     one). Examples run in length-sorted batches of ``batch_size``; ``internal_batch_size`` caps
     captum's expanded batches (integrated gradients) and the deletions per pass (loo). Random
     draws (gradient_shap, baseline random) are seeded from ``seed`` and the batch number.
+    Without ``return_deltas`` the methods skip the forwards that only the deltas need.
     """
     method_options(method, target, baseline, n_steps, n_samples)
     if int(batch_size) != batch_size or batch_size < 1:
@@ -198,7 +202,9 @@ def compute_importance(model, split_df: pd.DataFrame, method: str, *, device,
         for batch_no, idx in enumerate(batches):
             rows = order[idx]
             ids, real = pad_batch([token_ids[i] for i in rows], device)
-            if target == "predicted":
+            if target == "predicted" and METHODS[method].picks_target:
+                tgt = None  # the method's own forward gives the prediction
+            elif target == "predicted":
                 with torch.no_grad():
                     tgt = probabilities(model(ids, real).logits).argmax(1)
             else:
@@ -206,7 +212,8 @@ def compute_importance(model, split_df: pd.DataFrame, method: str, *, device,
             opts = AttributionOptions(baseline=baseline, n_steps=int(n_steps),
                                       internal_batch_size=internal_batch_size,
                                       n_samples=int(n_samples),
-                                      seed=derive_seed(seed, batch_no))
+                                      seed=derive_seed(seed, batch_no),
+                                      deltas=bool(return_deltas))
             batch_scores, batch_delta = fn(model, ids, real, tgt, opts)
             batch_scores = batch_scores.detach().double().cpu().numpy()
             for j, i in enumerate(rows):

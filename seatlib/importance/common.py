@@ -32,6 +32,42 @@ class AttributionOptions:
     internal_batch_size: int | None = None
     n_samples: int = 20
     seed: int = 0  # already derived per batch by ``compute_importance``
+    deltas: bool = True  # False: skip the convergence delta (the forwards it costs)
+
+
+TOKENS_PER_PASS = 2**13
+"""Default size of one expanded pass (rows x padded length): the BiLSTM's forward + backward
+is fastest per sentence at a few hundred rows of SST length and slows down well beyond (the
+(rows, 4H) gate tensors leave the cache); a 64 x 50-step IG batch is 3,200 rows in one pass."""
+
+
+def length_groups(lengths: torch.Tensor) -> list[tuple[torch.Tensor, int]]:
+    """[(indices, length)] of the rows of each distinct sequence length (PAD excluded), in
+    increasing length. A pass of one exact length runs the packed LSTM on a constant batch per
+    time step, measured about 1.3-1.5x faster than a pass whose lengths differ by even 1-3
+    tokens, and needs no PAD column."""
+    values, inverse = torch.unique(lengths, return_inverse=True)
+    order = torch.argsort(inverse, stable=True)
+    counts = torch.bincount(inverse, minlength=len(values)).tolist()
+    return list(zip(order.split(counts), values.tolist(), strict=True))
+
+
+def length_passes(lengths: torch.Tensor, internal_batch_size: int | None = None):
+    """[(row indices, width)]: the rows grouped by exact ``lengths`` (``length_groups``), each
+    group cut into passes of ``rows_per_pass(width)`` rows."""
+    out = []
+    for idx, width in length_groups(lengths):
+        step = rows_per_pass(width, internal_batch_size)
+        out += [(part, width) for part in idx.split(step)]
+    return out
+
+
+def rows_per_pass(length: int, internal_batch_size: int | None = None) -> int:
+    """Rows of one expanded pass: ``internal_batch_size`` when given, else about
+    ``TOKENS_PER_PASS`` tokens of padded ``length``."""
+    if internal_batch_size:
+        return int(internal_batch_size)
+    return max(1, TOKENS_PER_PASS // max(int(length), 1))
 
 
 class ProbabilityModel(nn.Module):

@@ -136,6 +136,84 @@ class _Softmax(torch.autograd.Function):
         return torch.cat([through(g1), through(g0)]).to(grad.dtype), None
 
 
+def _pair_slope(x: torch.Tensor, kind: str, dtype) -> torch.Tensor:
+    """The secant slope of ``kind`` between the paired halves of ``x`` (N, ...) -> (N/2, ...),
+    as ``_Elementwise.backward`` computes it (float64, the derivative where they meet)."""
+    x1, x0 = _halves(x.double())
+    f = _FUNCS[kind]
+    dx = x1 - x0
+    near = dx.abs() <= _tol(x1)
+    slope = (f(x1) - f(x0)) / torch.where(near, 1.0, dx)
+    slope[near] = _DERIVS[kind]((x1[near] + x0[near]) / 2)  # only where the two meet
+    return slope.to(dtype)
+
+
+def _mid(x: torch.Tensor) -> torch.Tensor:
+    """(N, ...) -> (N/2, ...) mean of the paired halves, as ``_Product.backward`` has it."""
+    return sum(_halves(x)) / 2
+
+
+class _LSTMDirection(torch.autograd.Function):
+    """One LSTM direction over ``xp`` (N, L, 4H) = x W_ih^T + b (gates i, f, g, o), weights
+    ``w_hh`` (4H, H) a constant -> h (N, L, H), with the same secant rules as the step-by-step
+    graph of ``secant_sigmoid``/``secant_tanh``/``secant_product`` (``fused=False``), written
+    as one backward recursion: the forward keeps the pre-activations and cell states, the slopes
+    of every gate at every step are computed at once, and the backward loop over time does one
+    matmul and a few elementwise products per step. ``w_hh`` gets no gradient: attribution runs
+    with the parameters frozen."""
+
+    @staticmethod
+    def forward(ctx, xp, w_hh):
+        n, length, _ = xp.shape
+        hidden = w_hh.shape[1]
+        h = xp.new_zeros(n, hidden)
+        c = xp.new_zeros(n, hidden)
+        pres, cs, hs = [], [], []
+        for t in range(length):
+            pre = xp[:, t] + h @ w_hh.T
+            i, f, g, o = pre.chunk(4, dim=1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(c)
+            pres.append(pre)
+            cs.append(c)
+            hs.append(h)
+        pre, c_all = torch.stack(pres, 1), torch.stack(cs, 1)
+        ctx.save_for_backward(pre, c_all, w_hh)
+        return torch.stack(hs, 1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        pre, c_all, w_hh = ctx.saved_tensors
+        n, length, _ = pre.shape
+        dtype = grad.dtype
+        i, f, g, o = pre.chunk(4, dim=-1)
+        # slopes (N/2, L, H) of every non-linearity, and the mids of the products' factors
+        s_i, s_f = _pair_slope(i, "sigmoid", dtype), _pair_slope(f, "sigmoid", dtype)
+        s_g, s_o = _pair_slope(g, "tanh", dtype), _pair_slope(o, "sigmoid", dtype)
+        s_c = _pair_slope(c_all, "tanh", dtype)
+        m_si, m_sf = _mid(torch.sigmoid(i)), _mid(torch.sigmoid(f))
+        m_tg, m_so = _mid(torch.tanh(g)), _mid(torch.sigmoid(o))
+        m_tc = _mid(torch.tanh(c_all))
+        c_prev = torch.cat([c_all.new_zeros(n, 1, c_all.shape[-1]), c_all[:, :-1]], 1)
+        m_cp = _mid(c_prev)
+        # both halves of a pair share every slope and mid: (N, L, H) each, made once
+        s_i, s_f, s_g, s_o, s_c, m_si, m_sf, m_tg, m_so, m_tc, m_cp = (
+            torch.cat([x, x]) for x in (s_i, s_f, s_g, s_o, s_c, m_si, m_sf, m_tg, m_so, m_tc,
+                                        m_cp))
+        g_xp = torch.empty_like(pre)
+        g_h = torch.zeros_like(grad[:, 0])
+        g_c = torch.zeros_like(grad[:, 0])
+        for t in range(length - 1, -1, -1):  # the same products, in the same order, as autograd
+            g_h = grad[:, t] + g_h
+            g_c = g_c + g_h * m_so[:, t] * s_c[:, t]
+            torch.cat([g_c * m_tg[:, t] * s_i[:, t], g_c * m_cp[:, t] * s_f[:, t],
+                       g_c * m_si[:, t] * s_g[:, t], g_h * m_tc[:, t] * s_o[:, t]], 1,
+                      out=g_xp[:, t])
+            g_c = g_c * m_sf[:, t]
+            g_h = g_xp[:, t] @ w_hh
+        return g_xp, None
+
+
 def secant_sigmoid(x):
     return _Elementwise.apply(x, "sigmoid")
 
@@ -158,13 +236,22 @@ def _reverse_index(lengths: torch.Tensor, length: int) -> torch.Tensor:
     return torch.where(t < lengths[:, None], lengths[:, None] - 1 - t, t)
 
 
-def _unrolled(x, lengths, w_ih, w_hh, b_ih, b_hh, cell: str, reverse: bool):
-    """One direction of an LSTM ('lstm') or tanh RNN ('rnn') with secant rules -> (N, L, H)."""
+def _unrolled(x, lengths, w_ih, w_hh, b_ih, b_hh, cell: str, reverse: bool,
+              fused: bool = True):
+    """One direction of an LSTM ('lstm') or tanh RNN ('rnn') with secant rules -> (N, L, H).
+    ``fused``: the LSTM recursion as one ``_LSTMDirection``; else the step-by-step graph of
+    secant functions (the reference it is tested against)."""
     n, length, _ = x.shape
     idx = _reverse_index(lengths, length) if reverse else None
     if reverse:
         x = x.gather(1, idx[..., None].expand_as(x))
     xp = x @ w_ih.T + b_ih + b_hh
+    if cell == "lstm" and fused:
+        out = _LSTMDirection.apply(xp, w_hh.detach())
+        if reverse:
+            out = out.gather(1, idx[..., None].expand_as(out))
+        present = torch.arange(length, device=x.device)[None, :] < lengths[:, None]
+        return out * present.unsqueeze(-1)
     hidden = w_hh.shape[1]
     h = x.new_zeros(n, hidden)
     c = x.new_zeros(n, hidden)
@@ -186,7 +273,7 @@ def _unrolled(x, lengths, w_ih, w_hh, b_ih, b_hh, cell: str, reverse: bool):
     return out * present.unsqueeze(-1)
 
 
-def _recurrent(module: nn.RNNBase, emb, lengths, cell: str):
+def _recurrent(module: nn.RNNBase, emb, lengths, cell: str, fused: bool = True):
     if module.num_layers != 1 or not module.batch_first or not module.bias:
         raise ValueError("deeplift: only one-layer, batch_first recurrent encoders with biases "
                          "are unrolled")
@@ -196,20 +283,21 @@ def _recurrent(module: nn.RNNBase, emb, lengths, cell: str):
     outs = [
         _unrolled(emb, lengths, getattr(module, f"weight_ih_l0{d}"),
                   getattr(module, f"weight_hh_l0{d}"), getattr(module, f"bias_ih_l0{d}"),
-                  getattr(module, f"bias_hh_l0{d}"), cell, reverse=bool(d))
+                  getattr(module, f"bias_hh_l0{d}"), cell, reverse=bool(d), fused=fused)
         for d in dirs
     ]
     return torch.cat(outs, -1)
 
 
-def encode(model, emb, input_ids):
-    """Encoder states (N, L, H) with DeepLIFT-ready non-linearities."""
+def encode(model, emb, input_ids, fused: bool = True):
+    """Encoder states (N, L, H) with DeepLIFT-ready non-linearities (``fused``: the LSTM as one
+    ``_LSTMDirection`` per direction, else step by step)."""
     enc = model.encoder
     lengths = (input_ids != 0).sum(-1)
     if isinstance(enc, (AverageEncoder, CNNEncoder)):
         return enc(emb, lengths)  # nn.Tanh / nn.ReLU modules: captum's Rescale hooks
     if isinstance(enc, BiLSTMEncoder):
-        return _recurrent(enc.lstm, emb, lengths, "lstm")
+        return _recurrent(enc.lstm, emb, lengths, "lstm", fused)
     if isinstance(enc, RNNEncoder):
         if enc.rnn.nonlinearity != "tanh":
             raise ValueError("deeplift: only tanh RNN encoders are unrolled")
@@ -237,30 +325,46 @@ def pool(attention: nn.Module, hidden, real_mask):
 class DeepLiftModel(nn.Module):
     """Same inputs and outputs as ``ProbabilityModel``, built from DeepLIFT-exact pieces."""
 
-    def __init__(self, model: nn.Module):
+    def __init__(self, model: nn.Module, fused: bool = True):
         super().__init__()
         self.model = model
+        self.fused = fused
 
     def forward(self, emb, input_ids, real_mask, true_emb):
         emb = torch.where(real_mask.unsqueeze(-1), emb, true_emb)
-        hidden = encode(self.model, emb, input_ids)
+        hidden = encode(self.model, emb, input_ids, self.fused)
         logits = self.model.decoder(pool(self.model.attention, hidden, real_mask))
         if logits.shape[-1] == 1:  # sigmoid head: softmax([0, z]) = (1 - p, p)
             logits = torch.cat([torch.zeros_like(logits), logits], -1)
         return secant_softmax(logits, torch.ones_like(logits, dtype=torch.bool))
 
 
-def run_deeplift(explainer_cls, model, emb, baselines, input_ids, real_mask, target):
+def run_deeplift(explainer_cls, model, emb, baselines, input_ids, real_mask, target,
+                 deltas: bool = True, fused: bool = True):
+    """captum's ``explainer_cls`` (DeepLift or DeepLiftShap) on ``DeepLiftModel(model, fused)``
+    -> (attributions (B, L, E), convergence delta or None without ``deltas``)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_HOOK_WARNING)
-        return captum_attribute(explainer_cls(DeepLiftModel(model)), emb, input_ids, real_mask,
-                                baselines=baselines, target=target,
-                                return_convergence_delta=True)
+        out = captum_attribute(explainer_cls(DeepLiftModel(model, fused)), emb, input_ids,
+                               real_mask, baselines=baselines, target=target,
+                               return_convergence_delta=deltas)
+    return out if deltas else (out, None)
 
 
 def attribute(model, input_ids, real_mask, target, opts: AttributionOptions):
-    """-> (scores (B, L), convergence delta (B,))."""
+    """-> (scores (B, L), convergence delta (B,) or None without ``opts.deltas``)."""
     emb = true_embeddings(model, input_ids)
     ref = single_reference(model, input_ids, real_mask, emb, opts)
-    attr, delta = run_deeplift(DeepLift, model, emb, ref, input_ids, real_mask, target)
+    attr, delta = run_deeplift(DeepLift, model, emb, ref, input_ids, real_mask, target,
+                               deltas=opts.deltas)
+    return token_scores(attr.detach(), real_mask), None if delta is None else delta.detach()
+
+
+def reference_attribute(model, input_ids, real_mask, target, opts: AttributionOptions):
+    """The former implementation: the LSTM step by step as a graph of secant functions, deltas
+    always (the reference of the tests and ``bench/bench_importance.py``)."""
+    emb = true_embeddings(model, input_ids)
+    ref = single_reference(model, input_ids, real_mask, emb, opts)
+    attr, delta = run_deeplift(DeepLift, model, emb, ref, input_ids, real_mask, target,
+                               fused=False)
     return token_scores(attr.detach(), real_mask), delta.detach()

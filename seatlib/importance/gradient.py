@@ -14,11 +14,15 @@ from seatlib.models.base import probabilities
 
 
 def attribute(model, input_ids, real_mask, target, opts: AttributionOptions):
-    """-> (scores (B, L), None)."""
+    """-> (scores (B, L), None); ``target`` None: the predicted class (the argmax of this
+    forward, which detaching attention leaves equal to the plain forward)."""
     emb = true_embeddings(model, input_ids).requires_grad_(True)
     with torch.enable_grad():
         out = model(input_ids, real_mask, embedding_override=emb, detach_attention=True)
-        prob = probabilities(out.logits).gather(1, target[:, None]).sum()
+        probs = probabilities(out.logits)
+        if target is None:
+            target = probs.detach().argmax(1)
+        prob = probs.gather(1, target[:, None]).sum()
         (grad,) = torch.autograd.grad(prob, emb)
     scores = (grad * emb.detach()).sum(-1).abs()
     return torch.where(real_mask, scores, torch.zeros_like(scores)), None
