@@ -53,6 +53,7 @@ import torch
 
 from seatlib.counterfactual.common import (
     align_predictions,
+    cached_decoder,
     check_probabilities,
     instance_columns,
     length_sorted_batches,
@@ -64,6 +65,36 @@ from seatlib.models.base import probabilities
 from seatlib.progress import progress
 
 DIVERSITY_WEIGHTS = ("paper", "code")
+# the encoder's length-sorted batches are merged into search chunks of at most this many
+# adversary weights (instances x k x padded length), unless one batch alone is larger
+SEARCH_ELEMENTS = 2 ** 17
+
+
+def search_chunks(batches, k: int, max_elements: int = SEARCH_ELEMENTS) -> list[list]:
+    """Consecutive (length-sorted) batches grouped so that instances x k x longest row stays
+    within ``max_elements`` (a batch alone may exceed it)."""
+    chunks, current, count, longest = [], [], 0, 0
+    for batch in batches:
+        rows, ids = batch[0], batch[1]
+        n, length = count + len(rows), max(longest, ids.shape[1])
+        if current and n * k * length > max_elements:
+            chunks.append(current)
+            current, n, length = [], len(rows), ids.shape[1]
+        current.append(batch)
+        count, longest = n, length
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _pad_last(t: torch.Tensor, length: int, dim: int) -> torch.Tensor:
+    """Zero-pad (False for bool) dimension ``dim`` of ``t`` to ``length``."""
+    extra = length - t.shape[dim]
+    if extra == 0:
+        return t
+    shape = list(t.shape)
+    shape[dim] = extra
+    return torch.cat([t, t.new_zeros(shape)], dim)
 
 
 def diversity_weight(k: int, diversity: str = "paper") -> float:
@@ -111,15 +142,19 @@ def initial_log_weights(noise: torch.Tensor, real_mask: torch.Tensor) -> torch.T
 def search_adversaries(model, hidden: torch.Tensor, attention: torch.Tensor,
                        real_mask: torch.Tensor, base_probs: torch.Tensor,
                        log_weights: torch.Tensor, *, epsilon: float, hinge_weight: float,
-                       lr: float, steps: int,
-                       diversity: str = "paper") -> tuple[torch.Tensor, torch.Tensor]:
+                       lr: float, steps: int, diversity: str = "paper",
+                       fast_decode: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """Optimise (B, k, L) adversaries on cached ``hidden`` (B, L, H); the model is frozen.
 
     ``attention`` (B, L) and ``base_probs`` (B, C) are the model's own; ``log_weights``
     (B, k, L) the starting point. -> (adversarial attention (B, k, L), their class
-    probabilities (B, k, C)), without gradients.
+    probabilities (B, k, C)), without gradients. ``fast_decode`` (default) decodes through
+    :func:`~seatlib.counterfactual.common.cached_decoder` (the decoder's projection of the
+    hidden states computed once); False calls ``model.decode`` at every step.
     """
     hidden, attention, base_probs = hidden.detach(), attention.detach(), base_probs.detach()
+    decode = cached_decoder(model, hidden) if fast_decode else \
+        (lambda a: model.decode(hidden, a))
     mask = real_mask[:, None, :]
     target = attention[:, None, :]
     base = base_probs[:, None, :]
@@ -131,7 +166,7 @@ def search_adversaries(model, hidden: torch.Tensor, attention: torch.Tensor,
         with torch.enable_grad():
             for _ in range(steps):
                 adv = masked_softmax(log_w, mask)
-                probs = probabilities(model.decode(hidden, adv))  # (B, k, C)
+                probs = probabilities(decode(adv))  # (B, k, C)
                 loss = adversary_loss(adv, probs, target, base, epsilon=epsilon,
                                       hinge_weight=hinge_weight, diversity=diversity)
                 optim.zero_grad(set_to_none=True)
@@ -139,7 +174,7 @@ def search_adversaries(model, hidden: torch.Tensor, attention: torch.Tensor,
                 optim.step()
         with torch.no_grad():
             adv = masked_softmax(log_w, mask)
-            probs = probabilities(model.decode(hidden, adv))
+            probs = probabilities(decode(adv))
     finally:
         for p, flag in zip(model.parameters(), flags, strict=True):
             p.requires_grad_(flag)
@@ -169,7 +204,8 @@ def select_emax(adv: torch.Tensor, adv_probs: torch.Tensor, attention: torch.Ten
 def adversarial_attention(model, split_df: pd.DataFrame, pred_df: pd.DataFrame, *, k: int = 4,
                           epsilon: float = 0.01, hinge_weight: float = 500.0, lr: float = 0.01,
                           steps: int = 500, selection_threshold: float = 0.05, seed: int = 0,
-                          device="cpu", batch_size: int = 64, diversity: str = "paper"):
+                          device="cpu", batch_size: int = 64, diversity: str = "paper",
+                          max_elements: int = SEARCH_ELEMENTS):
     """JW's epsilon-max JSD adversaries for every instance of a split.
 
     ``split_df``: prepared split (example_id, token_ids with SOS/EOS); ``pred_df``: the model's
@@ -198,26 +234,36 @@ def adversarial_attention(model, split_df: pd.DataFrame, pred_df: pd.DataFrame, 
     adv_jsd, adv_tvd, chosen_attn, orig_attn, all_adv = ([None] * n for _ in range(5))
     model.to(dev).eval()
     batches = length_sorted_batches(token_ids, batch_size, dev)
-    for rows, ids, real in progress(batches, -(-n // batch_size), "adversary", unit="batch"):
-        with torch.no_grad():
-            out = model(ids, real)  # the encoder runs once per batch
-            base = probabilities(out.logits)
-        check_probabilities(base.double().cpu().numpy(), pred, rows)
-        length = ids.shape[1]
+    chunks = search_chunks(batches, k, max_elements)
+    for group in progress(chunks, None, "adversary", unit="chunk"):
+        encoded = []
+        for rows, ids, real in group:
+            with torch.no_grad():
+                out = model(ids, real)  # the encoder runs once per batch
+                base = probabilities(out.logits)
+            check_probabilities(base.double().cpu().numpy(), pred, rows)
+            encoded.append((rows, ids, real, out.hidden, out.attention, base))
+        # the batches of a chunk are searched together, padded to the chunk's longest row
+        length = max(e[1].shape[1] for e in encoded)
+        rows = np.concatenate([e[0] for e in encoded])
+        ids, real, hidden, attention = (
+            torch.cat([_pad_last(e[i], length, dim) for e in encoded])
+            for i, dim in ((1, 1), (2, 1), (3, 1), (4, 1)))
+        base = torch.cat([e[5] for e in encoded])
         log_w = initial_log_weights(noise[torch.as_tensor(rows), :, :length].to(dev), real)
         adv, adv_probs = search_adversaries(
-            model, out.hidden, out.attention, real, base, log_w, epsilon=epsilon,
+            model, hidden, attention, real, base, log_w, epsilon=epsilon,
             hinge_weight=hinge_weight, lr=lr, steps=steps, diversity=diversity)
-        chosen, c_jsd, c_tvd, a_jsd, a_tvd = select_emax(adv, adv_probs, out.attention, base,
+        chosen, c_jsd, c_tvd, a_jsd, a_tvd = select_emax(adv, adv_probs, attention, base,
                                                          selection_threshold)
         emax_jsd[rows] = c_jsd.cpu().numpy()
         emax_tvd[rows] = c_tvd.cpu().numpy()
-        max_attn[rows] = out.attention.max(-1).values.float().cpu().numpy()
+        max_attn[rows] = attention.max(-1).values.float().cpu().numpy()
         lens = (ids != 0).sum(-1).tolist()
-        chosen_np, attn_np = chosen.float().cpu().numpy(), out.attention.float().cpu().numpy()
+        chosen_np, attn_np = chosen.float().cpu().numpy(), attention.float().cpu().numpy()
         adv_np, a_jsd_np, a_tvd_np = adv.float().cpu().numpy(), a_jsd.cpu().numpy(), \
             a_tvd.cpu().numpy()
-        for j, i in enumerate(rows):  # unpacking a batch into per-instance rows
+        for j, i in enumerate(rows):  # unpacking a chunk into per-instance rows
             chosen_attn[i] = chosen_np[j, : lens[j]]
             orig_attn[i] = attn_np[j, : lens[j]]
             all_adv[i] = adv_np[j, :, : lens[j]]
