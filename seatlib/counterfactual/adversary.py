@@ -59,7 +59,7 @@ from seatlib.counterfactual.common import (
     length_sorted_batches,
     to_device,
 )
-from seatlib.divergence import jsd, tvd
+from seatlib.divergence import LN2, entropy, jsd, tvd
 from seatlib.models.attention import masked_softmax
 from seatlib.models.base import probabilities
 from seatlib.progress import progress
@@ -67,7 +67,7 @@ from seatlib.progress import progress
 DIVERSITY_WEIGHTS = ("paper", "code")
 # the encoder's length-sorted batches are merged into search chunks of at most this many
 # adversary weights (instances x k x padded length), unless one batch alone is larger
-SEARCH_ELEMENTS = 2 ** 17
+SEARCH_ELEMENTS = 2 ** 19
 
 
 def search_chunks(batches, k: int, max_elements: int = SEARCH_ELEMENTS) -> list[list]:
@@ -126,6 +126,35 @@ def adversary_loss(adv, probs, target, base, *, epsilon: float, hinge_weight: fl
     return loss
 
 
+def search_loss(target: torch.Tensor, base: torch.Tensor, k: int, *, epsilon: float,
+                hinge_weight: float, diversity: str = "paper"):
+    """:func:`adversary_loss` for a fixed ``target`` (B, 1, L) and ``base`` (B, 1, C), as a
+    function ``loss(adv, probs)`` with fewer tensor operations per step: JSD is
+    H(m) - (H(p) + H(q)) / 2 (:func:`seatlib.divergence.jsd`), so the target's entropy is
+    computed once, each adversary's entropy once per step for all its pairs, and the pair
+    midpoints (adv_i + adv_j) / 2 come from one (pairs x k) matrix product instead of two
+    gathers. The same values as :func:`adversary_loss` up to float rounding."""
+    weight = diversity_weight(k, diversity)
+    h_target = entropy(target)  # (B, 1)
+    if weight:
+        i, j = torch.triu_indices(k, k, offset=1, device=target.device)
+        halves = torch.zeros((len(i), k), dtype=target.dtype, device=target.device)
+        halves[torch.arange(len(i)), i] = 0.5
+        halves[torch.arange(len(i)), j] = 0.5
+
+    def loss(adv: torch.Tensor, probs: torch.Tensor) -> torch.Tensor:
+        h_adv = entropy(adv)  # (B, k)
+        to_target = (entropy((adv + target) / 2) - 0.5 * (h_adv + h_target)).clamp(0.0, LN2)
+        change = tvd(probs, base)  # (B, k)
+        total = (hinge_weight * torch.relu(change - epsilon) - to_target).sum()
+        if weight:
+            pairs = entropy(torch.matmul(halves, adv)) - 0.5 * (h_adv[:, i] + h_adv[:, j])
+            total = total - weight * pairs.clamp(0.0, LN2).sum()
+        return total
+
+    return loss
+
+
 def initial_noise(token_ids: list, k: int, seed: int) -> torch.Tensor:
     """Standard-normal noise (N, k, L_max) for the log-weights, in row order, on the CPU."""
     max_len = max((len(t) for t in token_ids), default=0)
@@ -160,6 +189,8 @@ def search_adversaries(model, hidden: torch.Tensor, attention: torch.Tensor,
     base = base_probs[:, None, :]
     log_w = log_weights.detach().clone().requires_grad_(True)
     optim = torch.optim.Adam([log_w], lr=lr, amsgrad=True)
+    objective = search_loss(target, base, log_w.shape[1], epsilon=epsilon,
+                            hinge_weight=hinge_weight, diversity=diversity)
     flags = [p.requires_grad for p in model.parameters()]
     model.requires_grad_(False)
     try:
@@ -167,8 +198,7 @@ def search_adversaries(model, hidden: torch.Tensor, attention: torch.Tensor,
             for _ in range(steps):
                 adv = masked_softmax(log_w, mask)
                 probs = probabilities(decode(adv))  # (B, k, C)
-                loss = adversary_loss(adv, probs, target, base, epsilon=epsilon,
-                                      hinge_weight=hinge_weight, diversity=diversity)
+                loss = objective(adv, probs)
                 optim.zero_grad(set_to_none=True)
                 loss.backward()
                 optim.step()
