@@ -131,16 +131,13 @@ def search_loss(target: torch.Tensor, base: torch.Tensor, k: int, *, epsilon: fl
     """:func:`adversary_loss` for a fixed ``target`` (B, 1, L) and ``base`` (B, 1, C), as a
     function ``loss(adv, probs)`` with fewer tensor operations per step: JSD is
     H(m) - (H(p) + H(q)) / 2 (:func:`seatlib.divergence.jsd`), so the target's entropy is
-    computed once, each adversary's entropy once per step for all its pairs, and the pair
-    midpoints (adv_i + adv_j) / 2 come from one (pairs x k) matrix product instead of two
-    gathers. The same values as :func:`adversary_loss` up to float rounding."""
+    computed once and each adversary's entropy once per step for all its pairs (only the
+    pair midpoints (adv_i + adv_j) / 2 need their own). The same values as
+    :func:`adversary_loss` up to float rounding."""
     weight = diversity_weight(k, diversity)
     h_target = entropy(target)  # (B, 1)
     if weight:
         i, j = torch.triu_indices(k, k, offset=1, device=target.device)
-        halves = torch.zeros((len(i), k), dtype=target.dtype, device=target.device)
-        halves[torch.arange(len(i)), i] = 0.5
-        halves[torch.arange(len(i)), j] = 0.5
 
     def loss(adv: torch.Tensor, probs: torch.Tensor) -> torch.Tensor:
         h_adv = entropy(adv)  # (B, k)
@@ -148,7 +145,8 @@ def search_loss(target: torch.Tensor, base: torch.Tensor, k: int, *, epsilon: fl
         change = tvd(probs, base)  # (B, k)
         total = (hinge_weight * torch.relu(change - epsilon) - to_target).sum()
         if weight:
-            pairs = entropy(torch.matmul(halves, adv)) - 0.5 * (h_adv[:, i] + h_adv[:, j])
+            mid = (adv.index_select(1, i) + adv.index_select(1, j)) / 2  # (B, pairs, L)
+            pairs = entropy(mid) - 0.5 * (h_adv[:, i] + h_adv[:, j])
             total = total - weight * pairs.clamp(0.0, LN2).sum()
         return total
 

@@ -98,8 +98,17 @@ def cached_decoder(model, hidden: torch.Tensor):
     bias = None if decoder.bias is None else decoder.bias.detach()
     projected = torch.matmul(hidden.detach(), weight.t())  # (B, L, n_out)
 
+    if projected.shape[-1] == 1:  # one logit: a weighted sum, cheaper than B tiny products
+        column = projected[:, None, :, 0]  # (B, 1, L)
+
+        def product(attention):
+            return (attention * column).sum(-1, keepdim=True)
+    else:
+        def product(attention):
+            return torch.matmul(attention, projected)
+
     def decode(attention: torch.Tensor) -> torch.Tensor:
-        logits = torch.matmul(attention, projected)  # (B, K, n_out)
+        logits = product(attention)  # (B, K, n_out)
         return logits if bias is None else logits + bias
 
     return decode
