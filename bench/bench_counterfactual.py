@@ -26,7 +26,7 @@ adversaries (fast vs before, all instances; the loop is checked on its instances
 search is 500 steps of a non-convex optimisation, so float rounding differences (sum order) grow;
 the tolerance is stated per row.
 
-    .venv/bin/python bench/bench_counterfactual.py [--quick] [--instances 300] [--steps 500]
+    .venv/bin/python bench/bench_counterfactual.py [--quick] [--instances 200] [--steps 500]
 
 Uses the trained SST bilstm-tanh when ``SEAT_BENCH_RESULTS`` (or ./results) has it, else a random
 model of the same size. Writes bench/results/counterfactual.json; exits 1 if agreement fails.
@@ -201,12 +201,12 @@ def max_diff(a, b, rows):
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes (< 60 s)")
-    ap.add_argument("--instances", type=int, default=300)
+    ap.add_argument("--instances", type=int, default=200)
     ap.add_argument("--permutations", type=int, default=100)
     ap.add_argument("--steps", type=int, default=500)
     ap.add_argument("--k", type=int, default=4)
     ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--loop-instances", type=int, default=16)
+    ap.add_argument("--loop-instances", type=int, default=4)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", default=str(REPO / "bench/results/counterfactual.json"))
     args = ap.parse_args(argv)

@@ -7,6 +7,15 @@ model). The model is frozen and its hidden states are computed once per batch an
 the decoder re-runs, on (B, k, L) attentions, so all instances of a batch and all their
 adversaries are optimised together.
 
+Speed (bench/bench_counterfactual.py): consecutive length-sorted encoder batches
+(``batch_size``) are merged into search chunks of at most ``max_elements`` adversary weights
+(instances x k x padded length, 2^19 by default), so one Adam step serves hundreds of
+instances; the decoder's projection of the hidden states is computed once per chunk
+(``common.cached_decoder``), and the per-step loss (:func:`search_loss`) reuses entropies.
+Every instance still gets exactly ``steps`` steps from its own initial noise; chunking and the
+projection change results only by float rounding (tests/test_counterfactual_fast.py compares
+with a per-instance search through ``model.decode``).
+
 Parametrisation: adversary = masked_softmax(log-weights) over the real tokens, log-weights
 initialised to log(1/n) + 3 N(0, 1) (n = number of real tokens; the constant has no effect
 through the softmax). Loss, summed over the batch (so every instance's gradient is the one it
