@@ -7,6 +7,15 @@ model). The model is frozen and its hidden states are computed once per batch an
 the decoder re-runs, on (B, k, L) attentions, so all instances of a batch and all their
 adversaries are optimised together.
 
+Speed (bench/bench_counterfactual.py): consecutive length-sorted encoder batches
+(``batch_size``) are merged into search chunks of at most ``max_elements`` adversary weights
+(instances x k x padded length, 2^19 by default), so one Adam step serves hundreds of
+instances; the decoder's projection of the hidden states is computed once per chunk
+(``common.cached_decoder``), and the per-step loss (:func:`search_loss`) reuses entropies.
+Every instance still gets exactly ``steps`` steps from its own initial noise; chunking and the
+projection change results only by float rounding (tests/test_counterfactual_fast.py compares
+with a per-instance search through ``model.decode``).
+
 Parametrisation: adversary = masked_softmax(log-weights) over the real tokens, log-weights
 initialised to log(1/n) + 3 N(0, 1) (n = number of real tokens; the constant has no effect
 through the softmax). Loss, summed over the batch (so every instance's gradient is the one it
@@ -53,17 +62,48 @@ import torch
 
 from seatlib.counterfactual.common import (
     align_predictions,
+    cached_decoder,
     check_probabilities,
     instance_columns,
     length_sorted_batches,
     to_device,
 )
-from seatlib.divergence import jsd, tvd
+from seatlib.divergence import LN2, entropy, jsd, tvd
 from seatlib.models.attention import masked_softmax
 from seatlib.models.base import probabilities
 from seatlib.progress import progress
 
 DIVERSITY_WEIGHTS = ("paper", "code")
+# the encoder's length-sorted batches are merged into search chunks of at most this many
+# adversary weights (instances x k x padded length), unless one batch alone is larger
+SEARCH_ELEMENTS = 2 ** 19
+
+
+def search_chunks(batches, k: int, max_elements: int = SEARCH_ELEMENTS) -> list[list]:
+    """Consecutive (length-sorted) batches grouped so that instances x k x longest row stays
+    within ``max_elements`` (a batch alone may exceed it)."""
+    chunks, current, count, longest = [], [], 0, 0
+    for batch in batches:
+        rows, ids = batch[0], batch[1]
+        n, length = count + len(rows), max(longest, ids.shape[1])
+        if current and n * k * length > max_elements:
+            chunks.append(current)
+            current, n, length = [], len(rows), ids.shape[1]
+        current.append(batch)
+        count, longest = n, length
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _pad_last(t: torch.Tensor, length: int, dim: int) -> torch.Tensor:
+    """Zero-pad (False for bool) dimension ``dim`` of ``t`` to ``length``."""
+    extra = length - t.shape[dim]
+    if extra == 0:
+        return t
+    shape = list(t.shape)
+    shape[dim] = extra
+    return torch.cat([t, t.new_zeros(shape)], dim)
 
 
 def diversity_weight(k: int, diversity: str = "paper") -> float:
@@ -95,6 +135,33 @@ def adversary_loss(adv, probs, target, base, *, epsilon: float, hinge_weight: fl
     return loss
 
 
+def search_loss(target: torch.Tensor, base: torch.Tensor, k: int, *, epsilon: float,
+                hinge_weight: float, diversity: str = "paper"):
+    """:func:`adversary_loss` for a fixed ``target`` (B, 1, L) and ``base`` (B, 1, C), as a
+    function ``loss(adv, probs)`` with fewer tensor operations per step: JSD is
+    H(m) - (H(p) + H(q)) / 2 (:func:`seatlib.divergence.jsd`), so the target's entropy is
+    computed once and each adversary's entropy once per step for all its pairs (only the
+    pair midpoints (adv_i + adv_j) / 2 need their own). The same values as
+    :func:`adversary_loss` up to float rounding."""
+    weight = diversity_weight(k, diversity)
+    h_target = entropy(target)  # (B, 1)
+    if weight:
+        i, j = torch.triu_indices(k, k, offset=1, device=target.device)
+
+    def loss(adv: torch.Tensor, probs: torch.Tensor) -> torch.Tensor:
+        h_adv = entropy(adv)  # (B, k)
+        to_target = (entropy((adv + target) / 2) - 0.5 * (h_adv + h_target)).clamp(0.0, LN2)
+        change = tvd(probs, base)  # (B, k)
+        total = (hinge_weight * torch.relu(change - epsilon) - to_target).sum()
+        if weight:
+            mid = (adv.index_select(1, i) + adv.index_select(1, j)) / 2  # (B, pairs, L)
+            pairs = entropy(mid) - 0.5 * (h_adv[:, i] + h_adv[:, j])
+            total = total - weight * pairs.clamp(0.0, LN2).sum()
+        return total
+
+    return loss
+
+
 def initial_noise(token_ids: list, k: int, seed: int) -> torch.Tensor:
     """Standard-normal noise (N, k, L_max) for the log-weights, in row order, on the CPU."""
     max_len = max((len(t) for t in token_ids), default=0)
@@ -111,35 +178,43 @@ def initial_log_weights(noise: torch.Tensor, real_mask: torch.Tensor) -> torch.T
 def search_adversaries(model, hidden: torch.Tensor, attention: torch.Tensor,
                        real_mask: torch.Tensor, base_probs: torch.Tensor,
                        log_weights: torch.Tensor, *, epsilon: float, hinge_weight: float,
-                       lr: float, steps: int,
-                       diversity: str = "paper") -> tuple[torch.Tensor, torch.Tensor]:
+                       lr: float, steps: int, diversity: str = "paper",
+                       fast_decode: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """Optimise (B, k, L) adversaries on cached ``hidden`` (B, L, H); the model is frozen.
 
     ``attention`` (B, L) and ``base_probs`` (B, C) are the model's own; ``log_weights``
     (B, k, L) the starting point. -> (adversarial attention (B, k, L), their class
-    probabilities (B, k, C)), without gradients.
+    probabilities (B, k, C)), without gradients. ``fast_decode`` (default) decodes through
+    :func:`~seatlib.counterfactual.common.cached_decoder` (the decoder's projection of the
+    hidden states computed once); False calls ``model.decode`` at every step.
     """
     hidden, attention, base_probs = hidden.detach(), attention.detach(), base_probs.detach()
+    decode = cached_decoder(model, hidden) if fast_decode else \
+        (lambda a: model.decode(hidden, a))
     mask = real_mask[:, None, :]
     target = attention[:, None, :]
     base = base_probs[:, None, :]
     log_w = log_weights.detach().clone().requires_grad_(True)
-    optim = torch.optim.Adam([log_w], lr=lr, amsgrad=True)
+    # the fused kernel: one pass over the weights per step (equal to the foreach one up to
+    # float rounding)
+    optim = torch.optim.Adam([log_w], lr=lr, amsgrad=True,
+                             fused=log_w.device.type in ("cpu", "cuda"))
+    objective = search_loss(target, base, log_w.shape[1], epsilon=epsilon,
+                            hinge_weight=hinge_weight, diversity=diversity)
     flags = [p.requires_grad for p in model.parameters()]
     model.requires_grad_(False)
     try:
         with torch.enable_grad():
             for _ in range(steps):
                 adv = masked_softmax(log_w, mask)
-                probs = probabilities(model.decode(hidden, adv))  # (B, k, C)
-                loss = adversary_loss(adv, probs, target, base, epsilon=epsilon,
-                                      hinge_weight=hinge_weight, diversity=diversity)
+                probs = probabilities(decode(adv))  # (B, k, C)
+                loss = objective(adv, probs)
                 optim.zero_grad(set_to_none=True)
                 loss.backward()
                 optim.step()
         with torch.no_grad():
             adv = masked_softmax(log_w, mask)
-            probs = probabilities(model.decode(hidden, adv))
+            probs = probabilities(decode(adv))
     finally:
         for p, flag in zip(model.parameters(), flags, strict=True):
             p.requires_grad_(flag)
@@ -169,7 +244,8 @@ def select_emax(adv: torch.Tensor, adv_probs: torch.Tensor, attention: torch.Ten
 def adversarial_attention(model, split_df: pd.DataFrame, pred_df: pd.DataFrame, *, k: int = 4,
                           epsilon: float = 0.01, hinge_weight: float = 500.0, lr: float = 0.01,
                           steps: int = 500, selection_threshold: float = 0.05, seed: int = 0,
-                          device="cpu", batch_size: int = 64, diversity: str = "paper"):
+                          device="cpu", batch_size: int = 64, diversity: str = "paper",
+                          max_elements: int = SEARCH_ELEMENTS):
     """JW's epsilon-max JSD adversaries for every instance of a split.
 
     ``split_df``: prepared split (example_id, token_ids with SOS/EOS); ``pred_df``: the model's
@@ -198,26 +274,36 @@ def adversarial_attention(model, split_df: pd.DataFrame, pred_df: pd.DataFrame, 
     adv_jsd, adv_tvd, chosen_attn, orig_attn, all_adv = ([None] * n for _ in range(5))
     model.to(dev).eval()
     batches = length_sorted_batches(token_ids, batch_size, dev)
-    for rows, ids, real in progress(batches, -(-n // batch_size), "adversary", unit="batch"):
-        with torch.no_grad():
-            out = model(ids, real)  # the encoder runs once per batch
-            base = probabilities(out.logits)
-        check_probabilities(base.double().cpu().numpy(), pred, rows)
-        length = ids.shape[1]
+    chunks = search_chunks(batches, k, max_elements)
+    for group in progress(chunks, None, "adversary", unit="chunk"):
+        encoded = []
+        for rows, ids, real in group:
+            with torch.no_grad():
+                out = model(ids, real)  # the encoder runs once per batch
+                base = probabilities(out.logits)
+            check_probabilities(base.double().cpu().numpy(), pred, rows)
+            encoded.append((rows, ids, real, out.hidden, out.attention, base))
+        # the batches of a chunk are searched together, padded to the chunk's longest row
+        length = max(e[1].shape[1] for e in encoded)
+        rows = np.concatenate([e[0] for e in encoded])
+        ids, real, hidden, attention = (
+            torch.cat([_pad_last(e[i], length, dim) for e in encoded])
+            for i, dim in ((1, 1), (2, 1), (3, 1), (4, 1)))
+        base = torch.cat([e[5] for e in encoded])
         log_w = initial_log_weights(noise[torch.as_tensor(rows), :, :length].to(dev), real)
         adv, adv_probs = search_adversaries(
-            model, out.hidden, out.attention, real, base, log_w, epsilon=epsilon,
+            model, hidden, attention, real, base, log_w, epsilon=epsilon,
             hinge_weight=hinge_weight, lr=lr, steps=steps, diversity=diversity)
-        chosen, c_jsd, c_tvd, a_jsd, a_tvd = select_emax(adv, adv_probs, out.attention, base,
+        chosen, c_jsd, c_tvd, a_jsd, a_tvd = select_emax(adv, adv_probs, attention, base,
                                                          selection_threshold)
         emax_jsd[rows] = c_jsd.cpu().numpy()
         emax_tvd[rows] = c_tvd.cpu().numpy()
-        max_attn[rows] = out.attention.max(-1).values.float().cpu().numpy()
+        max_attn[rows] = attention.max(-1).values.float().cpu().numpy()
         lens = (ids != 0).sum(-1).tolist()
-        chosen_np, attn_np = chosen.float().cpu().numpy(), out.attention.float().cpu().numpy()
+        chosen_np, attn_np = chosen.float().cpu().numpy(), attention.float().cpu().numpy()
         adv_np, a_jsd_np, a_tvd_np = adv.float().cpu().numpy(), a_jsd.cpu().numpy(), \
             a_tvd.cpu().numpy()
-        for j, i in enumerate(rows):  # unpacking a batch into per-instance rows
+        for j, i in enumerate(rows):  # unpacking a chunk into per-instance rows
             chosen_attn[i] = chosen_np[j, : lens[j]]
             orig_attn[i] = attn_np[j, : lens[j]]
             all_adv[i] = adv_np[j, :, : lens[j]]

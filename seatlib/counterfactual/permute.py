@@ -3,11 +3,12 @@
 For every test instance the encoder runs once; its attention over the real tokens (positions
 1..L-2; SOS, EOS and PAD never receive weight) is shuffled ``n_permutations`` times,
 independently per instance and per draw, and the decoder re-runs on the cached hidden states for
-all draws at once (``model.decode(hidden, (B, K, L))``). The output change of one draw is the total
-variation distance between the class-probability vectors, TVD = 1/2 sum |p' - p|, which for a
-binary sigmoid model is JW's |sigma(y_perm) - sigma(y)|. Per instance we report the median over
-the draws (``np.median`` semantics: the mean of the two middle values for an even count) and the
-mean.
+all draws at once (``model.decode(hidden, (B, K, L))``; for seatlib's linear decoder the
+projection of the hidden states is computed once, ``common.cached_decoder``). The output
+change of one draw is the total variation distance between the class-probability vectors,
+TVD = 1/2 sum |p' - p|, which for a binary sigmoid model is JW's |sigma(y_perm) - sigma(y)|.
+Per instance we report the median over the draws (``np.median`` semantics: the mean of the two
+middle values for an even count) and the mean.
 
 Permutations are drawn as the argsort of uniform random keys, with the masked positions keyed
 +inf so they sort last and are put back where they were: no Python loop over instances or draws.
@@ -24,6 +25,7 @@ import torch
 
 from seatlib.counterfactual.common import (
     align_predictions,
+    cached_decoder,
     check_probabilities,
     instance_columns,
     length_sorted_batches,
@@ -95,7 +97,8 @@ def permutation_experiment(model, split_df: pd.DataFrame, pred_df: pd.DataFrame,
             # the original attention goes through the same decoder call as the draws, so
             # identical weights give bit-identical outputs (TVD exactly 0)
             both = torch.cat([out.attention[:, None, :], permuted], 1)
-            probs = probabilities(model.decode(out.hidden, both)).double()  # (B, 1 + K, C)
+            decode = cached_decoder(model, out.hidden)  # the decoder's projection, once
+            probs = probabilities(decode(both)).double()  # (B, 1 + K, C)
             change = tvd(probs[:, 1:], probs[:, :1])  # (B, K)
             median[rows] = torch.quantile(change, 0.5, dim=1).cpu().numpy()
             mean[rows] = change.mean(1).cpu().numpy()
