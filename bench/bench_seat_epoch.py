@@ -28,6 +28,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import RESULTS, machine, model_throughput, stage_row  # noqa: E402
 from seatlib.checkpoint import load_model  # noqa: E402
 from seatlib.device import resolve_device, seed_everything  # noqa: E402
 from seatlib.embeddings import load_embeddings  # noqa: E402
@@ -42,8 +43,8 @@ from seatlib.train import TrainConfig, train_model  # noqa: E402
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    data = ROOT / "results" / "data" / "prepared" / "sst"
-    model = ROOT / "results" / "models" / "sst" / "bilstm-tanh" / "seed1"
+    data = RESULTS / "data" / "prepared" / "sst"  # SEAT_BENCH_RESULTS, else results/
+    model = RESULTS / "models" / "sst" / "bilstm-tanh" / "seed1"
     p.add_argument("--train", default=str(data / "train.parquet"))
     p.add_argument("--dev", default=str(data / "dev.parquet"))
     p.add_argument("--embeddings", default=str(data / "embeddings.safetensors"))
@@ -57,12 +58,15 @@ def parse_args(argv=None):
                    help="first N train examples (default all)")
     p.add_argument("--dev-examples", type=int, default=64)
     p.add_argument("--device", default="cpu")
+    p.add_argument("--quick", action="store_true", help="256 train examples, one repeat")
     p.add_argument("--out", default=str(ROOT / "bench" / "results" / "seat_epoch.json"))
     return p.parse_args(argv)
 
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
+    if args.quick:
+        args.max_examples, args.repeats, args.dev_examples = 256, 1, 64
     device = resolve_device(args.device)
     seed_everything(0, args.threads)
     train_df = read_table(args.train, "split")
@@ -121,6 +125,20 @@ def main(argv=None) -> dict:
     if "seat" in result["ratio_to_vanilla"]:
         result["seat_over_vanilla"] = result["ratio_to_vanilla"]["seat"]
         result["seat_within_1_5x"] = result["seat_over_vanilla"] <= 1.5
+    # the floor: forward + backward passes per training sentence at the model's own rate
+    # (clean pass; embedding adversaries add steps input-gradient passes and the adversarial
+    # pass; attention adversaries re-run only the decoder, ~0 passes)
+    fb = model_throughput(vanilla, list(train_df["token_ids"])[:512], backward=True,
+                          batch_sizes=(32, 64), repeats=1, device=device)
+    emb_passes = 1 + scfg.embedding_pgd.steps + 1
+    passes = {"word-at": emb_passes, "word-iat": emb_passes, "seat-released": emb_passes}
+    result["throughput_fb"] = fb
+    result["rows"] = [stage_row(f"SEAT-track training epoch ({m})", med[m], len(train_df),
+                                "sentences", passes.get(m, 1) * len(train_df), fb["per_second"],
+                                None, None, None,
+                                f"{passes.get(m, 1)} fb passes per sentence")
+                      for m in methods]
+    result["machine"] = machine()
     write_json(result, args.out)
     print({k: result[k] for k in ("median_seconds", "ratio_to_vanilla")})
     return result

@@ -71,12 +71,13 @@ def random_attention(attention, real_mask, attack: AttackConfig, generator=None)
 
 
 def pgd_embeddings(model, input_ids, real_mask, embeddings, target, attack: AttackConfig,
-                   generator=None, radius=None) -> torch.Tensor:
-    """-> e* (B, L, E) detached: PGD on the word embeddings (unclamped)."""
+                   generator=None, radius=None, start=None) -> torch.Tensor:
+    """-> e* (B, L, E) detached: PGD on the word embeddings (unclamped); ``start``: a delta
+    already drawn (see ``pgd``)."""
     radius = attack.radius if radius is None else radius
     with frozen(model):
         return pgd(_encoder_objective(model, input_ids, real_mask, target), embeddings, radius,
-                   attack, mask=input_mask(input_ids), generator=generator)
+                   attack, mask=input_mask(input_ids), generator=generator, start=start)
 
 
 def iat_embeddings(model, input_ids, real_mask, embeddings, target, attack: AttackConfig,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import torch
+from torch.nn.utils.rnn import pad_sequence
 
 from seatlib.batching import pad_batch, real_mask, sequential_batches
 from seatlib.divergence import jsd_authors, tvd
@@ -26,8 +27,9 @@ from seatlib.metrics import classification_scores
 from seatlib.models.base import probabilities
 from seatlib.predict import run_split
 from seatlib.progress import progress
-from seatlib.seat.attacks import pgd_embeddings
+from seatlib.seat.attacks import input_mask, pgd_embeddings
 from seatlib.seat.metrics import sens
+from seatlib.seat.pgd import random_start
 from seatlib.seat.settings import SeatEvalConfig
 from seatlib.seat.topk import topk_set, true_topk_overlap
 
@@ -64,40 +66,94 @@ def erasure(model, token_ids: list, k: int, batch_size: int, device) -> tuple[np
     return comp, suff
 
 
-def embedding_stability(model, token_ids: list, radii: list[float], ecfg: SeatEvalConfig,
-                        device) -> pd.DataFrame:
-    """PGD on the embeddings at every radius (a batch of b instances becomes b * len(radii)
-    rows) -> frame (row, radius, jsd, tvd), one line per (instance, radius)."""
-    model.eval()
-    gen = torch.Generator(device=device).manual_seed(ecfg.seed)
-    lengths = np.array([len(t) for t in token_ids])
-    order = np.argsort(lengths, kind="stable")
+PGD_TOKENS = 2048  # padded tokens per PGD chunk: 64 rows of 32, a few MB of LSTM state (L3)
+
+
+def _starts(model, token_ids, order, radii, ecfg, device, gen):
+    """The clean pass and the random starts, batch by batch exactly as the per-batch code drew
+    them (batches of ``ecfg.batch_size`` instances in length order, each repeated over the
+    radii, one ``random_start`` call per batch), cut into one row per (instance, radius):
+    -> list of (instance, radius index, embeddings (l, E), start delta (l, E), probs (C,),
+    attention (l,)). The draws do not depend on how the rows are later chunked."""
     r = torch.tensor(radii, dtype=torch.float32, device=device)
-    attack = ecfg.attack(float(max(radii)))
-    parts = []
-    batches = sequential_batches(len(order), ecfg.batch_size)
-    for idx in progress(batches, desc="embedding PGD", unit="batch"):
+    n_r = len(radii)
+    out = []
+    for idx in sequential_batches(len(order), ecfg.batch_size):
         rows = order[idx]
         ids, real = pad_batch([token_ids[i] for i in rows], device)
         with torch.no_grad():
             clean = model(ids, real)
         p = probabilities(clean.logits)
-        n_r = len(radii)
-        ids_r, real_r = ids.repeat(n_r, 1), real.repeat(n_r, 1)
-        p_r, att_r = p.repeat(n_r, 1), clean.attention.repeat(n_r, 1)
-        radius = r.repeat_interleave(len(rows))
-        e_star = pgd_embeddings(model, ids_r, real_r, clean.embeddings.repeat(n_r, 1, 1), p_r,
-                                attack, gen, radius=radius)
-        with torch.no_grad():
-            adv = model(ids_r, real_r, embedding_override=e_star)
-            parts.append(pd.DataFrame({
-                "row": np.tile(rows, n_r),
-                "radius": np.repeat(np.asarray(radii, dtype=np.float64), len(rows)),
-                "jsd": jsd_authors(att_r, adv.attention).cpu().numpy().astype(np.float64),
-                "tvd": tvd(p_r, probabilities(adv.logits)).cpu().numpy().astype(np.float64)}))
-    if not parts:
+        emb = clean.embeddings.repeat(n_r, 1, 1)
+        if ecfg.random_start:
+            mask = input_mask(ids.repeat(n_r, 1))
+            delta = random_start(emb, r.repeat_interleave(len(rows)), ecfg.norm, mask, gen)
+        else:
+            delta = torch.zeros_like(emb)
+        for j in range(n_r * len(rows)):
+            i = j % len(rows)
+            n = len(token_ids[rows[i]])
+            out.append((int(rows[i]), j // len(rows), emb[j, :n], delta[j, :n], p[i],
+                        clean.attention[i, :n]))
+    return out
+
+
+def _chunks(lengths: np.ndarray, max_rows: int, max_tokens: int) -> list[np.ndarray]:
+    """Rows in length order cut into chunks of at most ``max_rows`` rows and (unless one row is
+    longer) ``max_tokens`` padded tokens."""
+    order = np.argsort(lengths, kind="stable")
+    chunks, start = [], 0
+    while start < len(order):
+        end = start + 1
+        while (end < len(order) and end - start < max_rows
+               and (end + 1 - start) * lengths[order[end]] <= max_tokens):
+            end += 1
+        chunks.append(order[start:end])
+        start = end
+    return chunks
+
+
+def embedding_stability(model, token_ids: list, radii: list[float], ecfg: SeatEvalConfig,
+                        device, max_tokens: int = PGD_TOKENS) -> pd.DataFrame:
+    """PGD on the embeddings at every radius (every instance becomes len(radii) rows) -> frame
+    (row, radius, jsd, tvd), one line per (instance, radius), radius-major within each batch
+    of ``ecfg.batch_size`` instances.
+
+    The random starts are drawn as the per-batch code drew them (``_starts``); then all
+    (instance, radius) rows are sorted by length and attacked together in chunks of equal or
+    near-equal length (no padding to speak of) of at most batch_size x len(radii) rows and
+    ``max_tokens`` tokens. PGD is per row, so the chunking changes only float summation order
+    inside the model."""
+    model.eval()
+    gen = torch.Generator(device=device).manual_seed(ecfg.seed)
+    lengths = np.array([len(t) for t in token_ids])
+    order = np.argsort(lengths, kind="stable")
+    attack = ecfg.attack(float(max(radii)))
+    radii_arr = np.asarray(radii, dtype=np.float64)
+    rows = _starts(model, token_ids, order, radii, ecfg, device, gen)
+    if not rows:
         return pd.DataFrame({"row": [], "radius": [], "jsd": [], "tvd": []})
-    return pd.concat(parts, ignore_index=True)
+    row_len = np.array([len(e) for _, _, e, _, _, _ in rows])
+    jsd_out, tvd_out = np.zeros(len(rows)), np.zeros(len(rows))
+    chunks = _chunks(row_len, max(ecfg.batch_size, 1) * len(radii), max_tokens)
+    for chunk in progress(chunks, desc="embedding PGD", unit="chunk"):
+        sel = [rows[k] for k in chunk]
+        ids, real = pad_batch([token_ids[inst] for inst, *_ in sel], device)
+        emb = pad_sequence([e for _, _, e, _, _, _ in sel], batch_first=True)
+        start = pad_sequence([d for _, _, _, d, _, _ in sel], batch_first=True)
+        att = pad_sequence([a for *_, a in sel], batch_first=True)
+        p = torch.stack([q for _, _, _, _, q, _ in sel])
+        radius = torch.tensor(radii_arr[[ri for _, ri, *_ in sel]], dtype=torch.float32,
+                              device=device)
+        e_star = pgd_embeddings(model, ids, real, emb, p, attack, gen, radius=radius,
+                                start=start)
+        with torch.no_grad():
+            adv = model(ids, real, embedding_override=e_star)
+        jsd_out[chunk] = jsd_authors(att, adv.attention).cpu().numpy()
+        tvd_out[chunk] = tvd(p, probabilities(adv.logits)).cpu().numpy()
+    return pd.DataFrame({"row": np.array([inst for inst, *_ in rows]),
+                         "radius": radii_arr[[ri for _, ri, *_ in rows]],
+                         "jsd": jsd_out, "tvd": tvd_out})
 
 
 def attacked_rows(n: int, ecfg: SeatEvalConfig) -> np.ndarray:

@@ -121,10 +121,13 @@ def attention_constraint(projection: str, radius, norm: str, mask: torch.Tensor)
 
 def pgd(objective: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, radius,
         attack: AttackConfig, mask: torch.Tensor | None = None,
-        constrain: Callable | None = None, generator=None) -> torch.Tensor:
+        constrain: Callable | None = None, generator=None,
+        start: torch.Tensor | None = None) -> torch.Tensor:
     """Maximise ``objective(x_adv)`` (per instance, (B,)) over the ball around x; -> x_adv
     (detached). radius: float or (B,) (``attack.radius`` is not used here); the step is
-    ``attack.step_size``, or 2 * radius / steps when that is null."""
+    ``attack.step_size``, or 2 * radius / steps when that is null. ``start``: the initial delta
+    (already drawn, e.g. by ``random_start`` over a larger batch) instead of drawing one here.
+    The per-step broadcast tensors (radius, step, mask) are built once, before the loop."""
     x = x.detach()
     if mask is not None:
         mask = mask.to(x.dtype)
@@ -133,19 +136,34 @@ def pgd(objective: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, radi
     else:
         alpha = 2.0 * torch.as_tensor(radius, dtype=x.dtype, device=x.device) / max(
             attack.steps, 1)
-    delta = (random_start(x, radius, attack.norm, mask, generator) if attack.random_start
-             else torch.zeros_like(x))
+    if start is not None:
+        delta = start.to(x.dtype)
+    elif attack.random_start:
+        delta = random_start(x, radius, attack.norm, mask, generator)
+    else:
+        delta = torch.zeros_like(x)
     x_adv = x + delta
     if constrain is not None:
         x_adv = constrain(x_adv, x)
+    r = _per_instance(radius, x)
+    a = _per_instance(alpha, x)
+    neg_r = -r
     for _ in range(attack.steps):
         x_adv = x_adv.detach().requires_grad_(True)
         with torch.enable_grad():
             (grad,) = torch.autograd.grad(objective(x_adv).sum(), x_adv)
-        step = ascent_step(grad, alpha, attack.norm)
+        if attack.norm == "linf":  # ascent_step and project_ball, the same ops in one place
+            step = a * grad.sign()
+        else:
+            step = a * grad / norm_of(grad, "l2").clamp_min(TINY).view_as(a)
         if mask is not None:
             step = step * mask
-        delta = project_ball(x_adv.detach() + step - x, radius, attack.norm)
+        delta = x_adv.detach() + step - x
+        if attack.norm == "linf":
+            delta = torch.maximum(torch.minimum(delta, r), neg_r)
+        else:
+            delta = delta * torch.clamp(r / norm_of(delta, "l2").view_as(r).clamp_min(TINY),
+                                        max=1.0)
         x_adv = x + delta
         if constrain is not None:
             x_adv = constrain(x_adv, x)
