@@ -61,30 +61,18 @@ LOGIT_GRAD_TOL = 5e-5
 EPOCH_WEIGHT_TOL = 1e-3  # absolute, after a whole epoch of Adam steps
 
 
-class _PackedBiLSTM(nn.Module):
-    """The BiLSTM encoder as it was: a packed sequence through ``nn.LSTM``."""
+class _Packed(nn.Module):
+    """The recurrent encoders as they were: a packed sequence through ``nn.LSTM`` / ``nn.RNN``,
+    kept under the encoder's attribute name (``lstm`` / ``rnn``) so the state-dict keys match."""
 
-    def __init__(self, lstm: nn.LSTM):
+    def __init__(self, name: str, recurrence: nn.Module):
         super().__init__()
-        self.lstm = lstm
+        self.name = name
+        setattr(self, name, recurrence)
 
     def forward(self, emb, lengths):
         packed = pack_padded_sequence(emb, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        out, _ = self.lstm(packed)
-        out, _ = pad_packed_sequence(out, batch_first=True, total_length=emb.shape[1])
-        return out
-
-
-class _PackedRNN(nn.Module):
-    """The RNN encoder as it was: a packed sequence through ``nn.RNN``."""
-
-    def __init__(self, rnn: nn.RNN):
-        super().__init__()
-        self.rnn = rnn
-
-    def forward(self, emb, lengths):
-        packed = pack_padded_sequence(emb, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        out, _ = self.rnn(packed)
+        out, _ = getattr(self, self.name)(packed)
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=emb.shape[1])
         return out
 
@@ -94,10 +82,8 @@ def reference_copy(model):
     nothing with ``model``; same state-dict keys."""
     ref = copy.deepcopy(model)
     enc = ref.encoder
-    if hasattr(enc, "lstm"):
-        ref.encoder = _PackedBiLSTM(enc.lstm)
-    else:
-        ref.encoder = _PackedRNN(enc.rnn)
+    name = "lstm" if hasattr(enc, "lstm") else "rnn"
+    ref.encoder = _Packed(name, getattr(enc, name))
     ref.encoder.output_dim = enc.output_dim
     assert list(ref.state_dict()) == list(model.state_dict())
     return ref
